@@ -1,0 +1,91 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Celeriac: a distributed task queue for Swift on Linux.
+///
+/// Targets, from the bottom up (see ARCHITECTURE.md):
+/// - `CShims`, `CSystemd`: C interop (prctl, posix_spawn with `_GNU_SOURCE`, pidfd; libsystemd).
+/// - `CeleriacCore`: the task model, registry, and the broker / result backend protocols.
+/// - `CeleriacSQLite`, `CeleriacRedis`: the two broker and backend implementations.
+/// - `Celeriac`: the producer API (`CeleriacApp`, `send`, `AsyncResult`, eager mode).
+/// - `CeleriacWorker`: the supervisor, its pools, the policies, and the child runtime.
+/// - `CeleriacCLI`: the command line every Celeriac app binary gets.
+/// - `celeriac`: this repository's app, with the example tasks.
+let package = Package(
+  name: "Celeriac",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Celeriac", targets: ["Celeriac"]),
+    .library(name: "CeleriacCLI", targets: ["CeleriacCLI"]),
+    .executable(name: "celeriac", targets: ["celeriac"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+  ],
+  targets: [
+    .target(name: "CShims"),
+    .systemLibrary(
+      name: "CSystemd",
+      pkgConfig: "libsystemd",
+      providers: [.apt(["libsystemd-dev"])]
+    ),
+    .target(
+      name: "CeleriacCore",
+      dependencies: [.product(name: "Logging", package: "swift-log")]
+    ),
+    .target(
+      name: "CeleriacSQLite",
+      dependencies: [
+        "CeleriacCore",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+    .target(
+      name: "CeleriacRedis",
+      dependencies: [
+        "CeleriacCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]
+    ),
+    .target(
+      name: "Celeriac",
+      dependencies: ["CeleriacCore", "CeleriacSQLite", "CeleriacRedis"]
+    ),
+    .target(
+      name: "CeleriacWorker",
+      dependencies: [
+        "Celeriac", "CShims", "CSystemd",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "CeleriacCLI",
+      dependencies: [
+        "Celeriac", "CeleriacWorker",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI"]),
+    .testTarget(name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac"]),
+    .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
+    .testTarget(
+      name: "CeleriacRedisTests",
+      dependencies: [
+        "CeleriacRedis",
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
+    .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker"]),
+    .testTarget(
+      name: "CeleriacIntegrationTests",
+      dependencies: ["Celeriac", "CeleriacCore"]
+    ),
+  ]
+)

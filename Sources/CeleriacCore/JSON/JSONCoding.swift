@@ -1,0 +1,95 @@
+import Foundation
+
+/// The JSON encoder and decoder Celeriac uses everywhere, so that dates and key order agree.
+public enum JSONCoding {
+  /// Encodes `value` to compact JSON with sorted keys and ISO 8601 dates.
+  public static func encode<T: Encodable>(_ value: T) throws -> Data {
+    try makeEncoder().encode(value)
+  }
+
+  /// Encodes `value` to a compact JSON string.
+  public static func encodeString<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try encode(value), as: UTF8.self)
+  }
+
+  /// Decodes a `T` from JSON bytes.
+  public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    try makeDecoder().decode(type, from: data)
+  }
+
+  /// Decodes a `T` from a JSON string.
+  public static func decode<T: Decodable>(_ type: T.Type, from string: String) throws -> T {
+    try decode(type, from: Data(string.utf8))
+  }
+
+  /// Converts any `Encodable` value to a `JSONValue`.
+  public static func jsonValue<T: Encodable>(_ value: T) throws -> JSONValue {
+    if let value = value as? JSONValue { return value }
+    return try decode(JSONValue.self, from: try encode(value))
+  }
+
+  /// Converts a `JSONValue` to any `Decodable` type.
+  public static func value<T: Decodable>(_ type: T.Type, from json: JSONValue) throws -> T {
+    if let json = json as? T { return json }
+    return try decode(type, from: try encode(json))
+  }
+
+  private static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+      var container = encoder.singleValueContainer()
+      try container.encode(ISO8601.format(date))
+    }
+    return encoder
+  }
+
+  private static func makeDecoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .custom { decoder in
+      let container = try decoder.singleValueContainer()
+      let text = try container.decode(String.self)
+      guard let date = ISO8601.parse(text) else {
+        throw DecodingError.dataCorruptedError(
+          in: container, debugDescription: "not an ISO 8601 date: \(text)")
+      }
+      return date
+    }
+    return decoder
+  }
+}
+
+/// ISO 8601 timestamps with fractional seconds, as Celery writes `date_done` and `eta`.
+public enum ISO8601 {
+  /// Formats `date` as `2026-11-25T08:00:00.123456+00:00`.
+  public static func format(_ date: Date) -> String {
+    let seconds = date.timeIntervalSince1970
+    let whole = seconds.rounded(.down)
+    let micros = Int(((seconds - whole) * 1_000_000).rounded())
+    var time = time_t(whole)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    return String(
+      format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", Int(parts.tm_year) + 1900,
+      Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
+      Int(parts.tm_sec), min(micros, 999_999))
+  }
+
+  /// Parses an ISO 8601 timestamp with or without fractional seconds and offset.
+  public static func parse(_ text: String) -> Date? {
+    let strategies: [Date.ISO8601FormatStyle] = [
+      .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(
+        separator: .colon),
+      .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(
+        separator: .colon),
+    ]
+    var normalized = text
+    if !normalized.hasSuffix("Z") && !normalized.contains("+") && normalized.count <= 26 {
+      normalized += "+00:00"
+    }
+    for style in strategies {
+      if let date = try? Date(normalized, strategy: style) { return date }
+    }
+    return nil
+  }
+}
