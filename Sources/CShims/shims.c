@@ -2,6 +2,7 @@
 #include "CShims.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -82,4 +83,8 @@ uint64_t celeriac_monotonic_usec(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
+int celeriac_nonblocking_pipe(int fds[2]) {
+  return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }

@@ -31,6 +31,9 @@ int celeriac_ignore_signal(int signal);
 /// Unblocks every signal in the calling thread. Returns 0 on success, an errno value otherwise.
 int celeriac_unblock_all_signals(void);
 
+/// Creates a pipe whose ends are non-blocking and close-on-exec. Returns 0 or -1 with errno.
+int celeriac_nonblocking_pipe(int fds[2]);
+
 /// The CLOCK_MONOTONIC time in microseconds (what systemd's MONOTONIC_USEC expects).
 uint64_t celeriac_monotonic_usec(void);
 

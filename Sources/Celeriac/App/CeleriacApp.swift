@@ -1,0 +1,157 @@
+import Foundation
+import Synchronization
+
+/// A Celeriac application: the registered tasks plus where to send them.
+///
+/// A user's package builds one at start-up, registers its tasks, and hands it to
+/// `CeleriacCommandLine.main(app:)`, which gives the binary `worker`, `send`, `result`, … .
+/// The same app sends tasks from Swift code:
+/// ```swift
+/// let app = CeleriacApp()
+/// app.register(Add())
+/// let result = try await app.send("tasks.add", args: [2, 3])
+/// print(try await result.get(timeout: .seconds(5)))  // 5
+/// ```
+public final class CeleriacApp: Sendable {
+  /// The app's name, shown in logs.
+  public let name: String
+  private let state: Mutex<State>
+
+  private struct State {
+    var registry = TaskRegistry()
+    var configuration: CeleriacConfiguration
+    var connection: Connection?
+    var eagerBackend: InMemoryResultBackend?
+  }
+
+  /// Creates an app; the configuration defaults to the environment's.
+  public init(
+    name: String = "celeriac",
+    configuration: CeleriacConfiguration = .fromEnvironment()
+  ) {
+    self.name = name
+    self.state = Mutex(State(configuration: configuration))
+  }
+
+  /// The registered tasks.
+  public var registry: TaskRegistry { state.withLock { $0.registry } }
+
+  /// The current configuration.
+  public var configuration: CeleriacConfiguration {
+    get { state.withLock { $0.configuration } }
+    set {
+      state.withLock {
+        $0.configuration = newValue
+        $0.connection = nil
+      }
+    }
+  }
+
+  /// Registers a task declared as a ``TaskDefinition``.
+  public func register<Definition: TaskDefinition>(_ definition: Definition) {
+    state.withLock { $0.registry.register(definition) }
+  }
+
+  /// Registers a task as a closure over raw JSON arguments.
+  public func register(
+    _ name: String, defaults: TaskDefaults = TaskDefaults(),
+    handler: @escaping RegisteredTask.Handler
+  ) {
+    state.withLock {
+      $0.registry.register(RegisteredTask(name: name, defaults: defaults, handler: handler))
+    }
+  }
+
+  /// The broker and backend, opened on first use.
+  public func connection() throws -> Connection {
+    try state.withLock { state in
+      if let connection = state.connection { return connection }
+      let connection = try ConnectionFactory.open(state.configuration)
+      state.connection = connection
+      return connection
+    }
+  }
+
+  /// Sends a task by name with JSON arguments.
+  ///
+  /// In eager mode the task runs here and now and its error, if any, is thrown from this call.
+  /// With an idempotency key, a second send while the first task's key is held returns the
+  /// first task's handle instead of sending again.
+  @discardableResult
+  public func send(
+    _ name: String, args: [JSONValue] = [], kwargs: [String: JSONValue] = [:],
+    options: SendOptions = SendOptions()
+  ) async throws -> AsyncResult {
+    let message = makeMessage(name, args: args, kwargs: kwargs, options: options)
+    if configuration.alwaysEager { return try await runEagerly(message) }
+    let connection = try connection()
+    if let key = message.idempotencyKey,
+      let holder = try connection.backend.reserveIdempotencyKey(
+        key, for: message.id, expiresIn: configuration.resultExpiry)
+    {
+      return AsyncResult(id: holder, backend: connection.backend)
+    }
+    try connection.broker.publish([message])
+    return AsyncResult(id: message.id, backend: connection.backend)
+  }
+
+  /// Sends a task declared as a ``TaskDefinition`` with typed arguments (sent as kwargs).
+  @discardableResult
+  public func send<Definition: TaskDefinition>(
+    _ task: Definition.Type, _ arguments: Definition.Arguments,
+    options: SendOptions = SendOptions()
+  ) async throws -> AsyncResult where Definition.Arguments: Encodable {
+    guard case .object(let kwargs) = try JSONCoding.jsonValue(arguments) else {
+      throw CeleriacError(
+        .invalidArguments, "\(Definition.name): arguments must encode to an object")
+    }
+    return try await send(Definition.name, kwargs: kwargs, options: options)
+  }
+
+  /// Sends many tasks in one broker round trip; returns their handles in order.
+  public func sendBatch(_ messages: [TaskMessage]) throws -> [AsyncResult] {
+    let connection = try connection()
+    try connection.broker.publish(messages)
+    return messages.map { AsyncResult(id: $0.id, backend: connection.backend) }
+  }
+
+  /// Builds the message a send would publish, with the task's defaults applied.
+  public func makeMessage(
+    _ name: String, args: [JSONValue] = [], kwargs: [String: JSONValue] = [:],
+    options: SendOptions = SendOptions()
+  ) -> TaskMessage {
+    let defaults = registry[name]?.defaults ?? TaskDefaults()
+    let eta = options.eta ?? options.countdown.map { Date().addingTimeInterval($0.seconds) }
+    let id = options.taskID ?? UUID().uuidString.lowercased()
+    return TaskMessage(
+      id: id, name: name, args: args, kwargs: kwargs, queue: options.queue ?? defaults.queue,
+      eta: eta, expires: options.expires, timeLimit: options.timeLimit ?? defaults.timeLimit,
+      options: options.options ?? defaults.options, rootID: id,
+      idempotencyKey: options.idempotencyKey)
+  }
+
+  /// A handle on a task sent earlier, by id.
+  public func result(for taskID: String) throws -> AsyncResult {
+    if configuration.alwaysEager, let backend = state.withLock({ $0.eagerBackend }) {
+      return AsyncResult(id: taskID, backend: backend)
+    }
+    return AsyncResult(id: taskID, backend: try connection().backend)
+  }
+
+  private func runEagerly(_ message: TaskMessage) async throws -> AsyncResult {
+    let backend = state.withLock { state in
+      if state.eagerBackend == nil { state.eagerBackend = InMemoryResultBackend() }
+      return state.eagerBackend!
+    }
+    let runner = EagerRunner(registry: registry, backend: backend)
+    try await runner.run(message)
+    return AsyncResult(id: message.id, backend: backend)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds, as a `Double`.
+  public var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) / 1e18
+  }
+}

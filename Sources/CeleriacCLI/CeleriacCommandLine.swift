@@ -1,0 +1,60 @@
+import ArgumentParser
+import Celeriac
+import Foundation
+
+/// The command line every Celeriac app binary gets: `worker`, `send`, `result`, `inspect`,
+/// `purge`, `revoke`, and the internal `_child`.
+///
+/// A user's `main.swift`:
+/// ```swift
+/// let app = CeleriacApp(name: "myapp")
+/// app.register(Thumbnail())
+/// CeleriacCommandLine.main(app: app)
+/// ```
+public enum CeleriacCommandLine {
+  nonisolated(unsafe) static var currentApp: CeleriacApp?
+
+  /// The app handed to ``main(app:arguments:)``.
+  static var app: CeleriacApp {
+    guard let app = currentApp else { fatalError("CeleriacCommandLine.main(app:) was not called") }
+    return app
+  }
+
+  /// Parses the process's arguments (or `arguments`) and runs the chosen command; exits.
+  public static func main(app: CeleriacApp, arguments: [String]? = nil) -> Never {
+    currentApp = app
+    let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+    if arguments.first == ChildCommand.configuration.commandName {
+      ChildCommand.runFast(app: app, arguments: Array(arguments.dropFirst()))
+    }
+    do {
+      var command = try RootCommand.parseAsRoot(arguments)
+      try command.run()
+    } catch let failure as CommandFailure {
+      fail(failure.description, code: failure.code)
+    } catch let error as CeleriacError {
+      fail(error.message, code: 1)
+    } catch let failure as TaskFailure {
+      fail(failure.description, code: 1)
+    } catch {
+      RootCommand.exit(withError: error)
+    }
+    exit(0)
+  }
+
+  private static func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("celeriac: \(message)\n".utf8))
+    exit(code)
+  }
+}
+
+/// The root command: only dispatches to subcommands.
+struct RootCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "celeriac",
+    abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
+    subcommands: [
+      WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
+      PurgeCommand.self, RevokeCommand.self, ChildCommand.self,
+    ])
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Celeriac
+import CeleriacWorker
+import Foundation
+import Logging
+
+/// `celeriac worker`: the supervisor.
+struct WorkerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker",
+    abstract: "Run the supervisor: one prefork pool of child processes per queue.",
+    discussion: """
+      Signals: TERM warm shutdown; INT warm, twice cold; QUIT cold; HUP reload (new generation \
+      of children from the binary on disk); TTIN/TTOU one child more/fewer per pool; USR1 log \
+      the state.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var logging: LoggingOptions
+  @OptionGroup var worker: WorkerOptions
+
+  func run() throws {
+    let app = CeleriacCommandLine.app
+    let configuration = try worker.resolve()
+    LoggingBootstrap.bootstrap(level: logging.logLevel)
+    let open = try connection.connect(app)
+    let options = worker
+    let supervisor = Supervisor(
+      configuration: configuration, registry: app.registry, connection: open,
+      executablePath: try CurrentExecutable.path(),
+      childArguments: [ChildCommand.configuration.commandName!],
+      logger: Logger(label: "celeriac.supervisor"),
+      reloadConfiguration: { try options.resolve() })
+    let status = supervisor.run()
+    if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+/// Where this binary lives on disk, so children (and a reload) exec the file, not a mapping.
+enum CurrentExecutable {
+  static func path() throws -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else {
+      throw ValidationError("cannot find this executable (/proc/self/exe)")
+    }
+    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return path.hasSuffix(" (deleted)") ? String(path.dropLast(10)) : path
+  }
+}
+
+/// Sets up swift-log once: one line per event on standard error.
+enum LoggingBootstrap {
+  static func bootstrap(level: LogLevelArgument) {
+    let logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = logLevel
+      return handler
+    }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

@@ -1,0 +1,138 @@
+import CShims
+import Celeriac
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// How a child process was started by its supervisor (passed on its command line).
+public struct ChildOptions: Sendable {
+  /// The descriptor of the socket to the supervisor.
+  public static let defaultSocketFD: Int32 = 3
+
+  /// The socket to the supervisor.
+  public var socketFD: Int32
+  /// The supervisor's pid; the child exits at once if its parent is already someone else.
+  public var parentPID: Int32
+  /// How often the child tells the supervisor it is alive.
+  public var heartbeatInterval: Duration
+
+  /// Creates options.
+  public init(
+    socketFD: Int32 = ChildOptions.defaultSocketFD, parentPID: Int32,
+    heartbeatInterval: Duration
+  ) {
+    self.socketFD = socketFD
+    self.parentPID = parentPID
+    self.heartbeatInterval = heartbeatInterval
+  }
+}
+
+/// The main loop of a child process: wait for a task, run it, report, repeat.
+///
+/// A child holds at most one task, which it starts as soon as it receives it. It dies with its
+/// supervisor (`PR_SET_PDEATHSIG`, and EOF on its socket), ignores the signals the supervisor
+/// interprets (HUP, TTIN, TTOU, USR1, and INT/QUIT that a terminal sends to the whole group),
+/// and sends heartbeats from a dedicated thread.
+public enum ChildRuntime {
+  /// Runs until the supervisor says `shutdown` or goes away; never returns.
+  public static func run(registry: TaskRegistry, options: ChildOptions) async -> Never {
+    _ = celeriac_set_parent_death_signal(SIGKILL)
+    if getppid() != options.parentPID { exit(0) }
+    for signal in [SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGINT, SIGQUIT, SIGPIPE] {
+      _ = celeriac_ignore_signal(signal)
+    }
+    let channel = LineChannel(fd: options.socketFD)
+    do {
+      try channel.send(ChildEvent.ready(pid: getpid()))
+    } catch {
+      exit(0)
+    }
+    startHeartbeat(channel: channel, interval: options.heartbeatInterval)
+    while true {
+      let command: SupervisorCommand?
+      do {
+        command = try channel.receive(SupervisorCommand.self)
+      } catch {
+        writeError("child \(getpid()): \(error)")
+        exit(1)
+      }
+      switch command {
+      case .run(let request):
+        let outcome = await execute(request, registry: registry, channel: channel)
+        do {
+          try channel.send(
+            ChildEvent.finished(tag: request.tag, outcome: outcome, rssKiB: residentKiB()))
+        } catch {
+          exit(0)
+        }
+      case .shutdown, nil:
+        exit(0)
+      }
+    }
+  }
+
+  /// Runs one task and describes how it ended; a soft time limit cancels it.
+  static func execute(_ request: RunRequest, registry: TaskRegistry, channel: LineChannel) async
+    -> TaskOutcome
+  {
+    let message = request.message
+    guard let task = registry[message.name] else {
+      return .failure(
+        TaskFailure(
+          type: TaskFailure.notRegistered, message: "task '\(message.name)' is not registered",
+          module: TaskFailure.celeryExceptionsModule))
+    }
+    let tag = request.tag
+    let context = TaskContext(
+      taskID: message.id, name: message.name, retries: message.retries, queue: message.queue
+    ) { state, meta in
+      try? channel.send(ChildEvent.progress(tag: tag, state: state, meta: meta))
+    }
+    let work = Task { try await task.handler(message.args, message.kwargs, context) }
+    let softLimit = request.softTimeLimit.map { seconds in
+      Task {
+        try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+        if !Task.isCancelled { work.cancel() }
+      }
+    }
+    defer { softLimit?.cancel() }
+    do {
+      return .success(try await work.value)
+    } catch let retry as RetryRequest {
+      return .retry(countdown: retry.countdown.map { $0.seconds }, reason: retry.reason)
+    } catch {
+      return .failure(TaskFailure(describing: error))
+    }
+  }
+
+  private static func startHeartbeat(channel: LineChannel, interval: Duration) {
+    let thread = Thread {
+      while true {
+        Thread.sleep(forTimeInterval: interval.seconds)
+        do {
+          try channel.send(ChildEvent.heartbeat)
+        } catch {
+          exit(0)
+        }
+      }
+    }
+    thread.name = "celeriac-heartbeat"
+    thread.start()
+  }
+
+  /// The resident set size of this process in KiB (from `/proc/self/statm`).
+  static func residentKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+      return 0
+    }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+  }
+
+  static func writeError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+}

@@ -1,0 +1,80 @@
+import CShims
+import CeleriacCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A started child process, as the supervisor holds it.
+public struct SpawnedProcess: Sendable {
+  /// The child's pid.
+  public var pid: Int32
+  /// The supervisor's end of the child's socket.
+  public var socketFD: Int32
+  /// A pidfd that becomes readable when the child exits (Linux ≥ 5.3).
+  public var pidFD: Int32
+}
+
+/// Starts child processes: the seam between the supervisor's logic and the operating system.
+public protocol ProcessSpawner: Sendable {
+  /// Starts `executable` with `arguments` and `environment`, connected by a socket that the
+  /// child sees as descriptor ``ChildOptions/defaultSocketFD``.
+  func spawn(executable: String, arguments: [String], environment: [String: String]) throws
+    -> SpawnedProcess
+}
+
+/// The real spawner: `socketpair` + `posix_spawn` (no bare `fork` in a multithreaded runtime),
+/// with an empty signal mask and default dispositions in the child, every other descriptor
+/// closed, and a pidfd to learn of its exit at once.
+public struct PosixProcessSpawner: ProcessSpawner {
+  /// Variables a child must not inherit: only the supervisor talks to systemd.
+  public static let withheldEnvironment: Set<String> = [
+    "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
+    "LISTEN_FDNAMES",
+  ]
+
+  /// Creates a spawner.
+  public init() {}
+
+  /// Starts the child; throws `spawnFailed` naming the executable and the reason.
+  public func spawn(executable: String, arguments: [String], environment: [String: String])
+    throws -> SpawnedProcess
+  {
+    var sockets: [Int32] = [0, 0]
+    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &sockets) == 0
+    else {
+      throw CeleriacError(.spawnFailed, "socketpair failed: \(String(cString: strerror(errno)))")
+    }
+    let argv = ([executable] + arguments).map { strdup($0) }
+    let envp = environment.filter { !Self.withheldEnvironment.contains($0.key) }
+      .map { strdup("\($0.key)=\($0.value)") }
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+      close(sockets[1])
+    }
+    var pid: pid_t = 0
+    let source: [Int32] = [sockets[1]]
+    let target: [Int32] = [ChildOptions.defaultSocketFD]
+    let status = (argv + [nil]).withUnsafeBufferPointer { argvPointer in
+      (envp + [nil]).withUnsafeBufferPointer { envpPointer in
+        celeriac_spawn(
+          &pid, executable, argvPointer.baseAddress, envpPointer.baseAddress, source, target, 1)
+      }
+    }
+    guard status == 0 else {
+      close(sockets[0])
+      throw CeleriacError(
+        .spawnFailed, "cannot start child '\(executable)': \(String(cString: strerror(status)))")
+    }
+    let pidFD = celeriac_pidfd_open(pid)
+    guard pidFD >= 0 else {
+      let reason = String(cString: strerror(errno))
+      kill(pid, SIGKILL)
+      close(sockets[0])
+      throw CeleriacError(.spawnFailed, "pidfd_open(\(pid)) failed: \(reason)")
+    }
+    return SpawnedProcess(pid: pid, socketFD: sockets[0], pidFD: pidFD)
+  }
+}

@@ -1,0 +1,17 @@
+import CeleriacCore
+
+/// The supervisor's live state for one pool: size target, restart and autoscale policies.
+struct PoolState {
+  var configuration: PoolConfiguration
+  /// How many children the pool should have now.
+  var target: Int
+  var restartPolicy: RestartPolicy
+  var autoscaler: Autoscaler?
+  /// Slots waiting for a restart after a crash, with the time they may respawn.
+  var pendingRestarts: [Int: ContinuousClock.Instant] = [:]
+  /// The last depth read from the broker.
+  var depth = 0
+  var nextAutoscaleSample: ContinuousClock.Instant
+
+  var name: String { configuration.name }
+}

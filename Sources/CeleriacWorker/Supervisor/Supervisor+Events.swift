@@ -1,0 +1,60 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What one `poll` reported.
+struct ReadyDescriptors {
+  var readable: Set<Int32> = []
+}
+
+extension Supervisor {
+  /// Polls the signal pipe, every child's socket and every child's pidfd.
+  func waitForEvents(timeout: Duration) -> ReadyDescriptors {
+    var descriptors = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+    for child in children.values {
+      descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
+      descriptors.append(pollfd(fd: child.pidFD, events: Int16(POLLIN), revents: 0))
+    }
+    let milliseconds = Int32(
+      clamping: max(
+        0,
+        timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+    let count = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+    var ready = ReadyDescriptors()
+    guard count > 0 else { return ready }
+    for descriptor in descriptors where descriptor.revents != 0 {
+      ready.readable.insert(descriptor.fd)
+    }
+    return ready
+  }
+
+  /// The longest the loop may sleep before some timer is due.
+  func nextTimeout() -> Duration {
+    let now = clock.now
+    var deadline = min(nextHousekeeping, nextStatus)
+    if notifier.watchdogInterval != nil { deadline = min(deadline, nextWatchdog) }
+    for pool in pools {
+      if let restart = pool.pendingRestarts.values.min() { deadline = min(deadline, restart) }
+      if pool.autoscaler != nil { deadline = min(deadline, pool.nextAutoscaleSample) }
+    }
+    for child in children.values {
+      deadline = min(deadline, child.lastHeartbeat + configuration.childTimeout)
+      if let hard = child.assignment?.hardDeadline { deadline = min(deadline, hard) }
+      if let kill = child.killDeadline { deadline = min(deadline, kill) }
+    }
+    if case .warmShutdown(let shutdownDeadline) = runState {
+      deadline = min(deadline, shutdownDeadline)
+    }
+    var timeout = max(.zero, deadline - now)
+    if case .running = runState, hasIdleChildren {
+      timeout = min(timeout, idlePollInterval)
+    }
+    return min(timeout, .seconds(1))
+  }
+
+  var hasIdleChildren: Bool {
+    children.values.contains { $0.phase == .idle && !$0.retireAfterTask }
+  }
+}

@@ -1,0 +1,73 @@
+import CeleriacCore
+
+extension Supervisor {
+  /// Renews the lease, returns abandoned tasks to their queues, and deletes expired results.
+  func performHousekeeping() {
+    let now = clock.now
+    guard now >= nextHousekeeping else { return }
+    nextHousekeeping = now + configuration.housekeepingInterval
+    do {
+      try broker.renewLease(for: consumer)
+      let recovered = try broker.recoverAbandoned()
+      if recovered > 0 {
+        logger.warning("returned \(recovered) tasks of a lost worker to their queues")
+      }
+      _ = try backend.deleteExpired()
+    } catch {
+      logger.error("housekeeping failed: \(error)")
+    }
+  }
+
+  /// Sends READY once every pool's first children are up, STATUS when it changes (at most every
+  /// status interval), and WATCHDOG pings from this loop only.
+  func reportToSystemd() {
+    let now = clock.now
+    if let interval = notifier.watchdogInterval, now >= nextWatchdog {
+      notifier.watchdogPing()
+      nextWatchdog = now + interval / 2
+    }
+    if (!announcedReady || reloadInProgress), runState == .running, allPoolsReady {
+      let status = statusLine()
+      notifier.ready(status: status)
+      if !announcedReady { logger.info("all pools ready: \(status)") }
+      if reloadInProgress { logger.info("reload complete: \(status)") }
+      announcedReady = true
+      reloadInProgress = false
+      lastStatus = status
+      nextStatus = now + WorkerConfiguration.defaultStatusInterval
+      return
+    }
+    guard now >= nextStatus, runState == .running else { return }
+    nextStatus = now + WorkerConfiguration.defaultStatusInterval
+    refreshDepths()
+    let status = statusLine()
+    if status != lastStatus {
+      notifier.status(status)
+      lastStatus = status
+    }
+  }
+
+  /// Reads every pool's queue depth for the status line (autoscaling pools read theirs anyway).
+  func refreshDepths() {
+    guard let depths = try? broker.depths(of: configuration.allQueues) else { return }
+    for index in pools.indices {
+      pools[index].depth = pools[index].configuration.queues.reduce(0) { $0 + (depths[$1] ?? 0) }
+    }
+  }
+
+  /// Whether every pool of the current generation has reached its target with ready children.
+  var allPoolsReady: Bool {
+    pools.allSatisfy { pool in
+      activeChildren(of: pool).filter(\.everReady).count >= pool.target
+    }
+  }
+
+  /// `celery: 2/4 busy, 12 queued; images: 0/1 busy, 0 queued`.
+  func statusLine() -> String {
+    pools.map { pool in
+      let active = activeChildren(of: pool)
+      let busy = active.filter { $0.phase == .busy }.count
+      return "\(pool.name): \(busy)/\(active.count) busy, \(pool.depth) queued"
+    }.joined(separator: "; ")
+  }
+}

@@ -1,0 +1,145 @@
+import CeleriacCore
+import Foundation
+
+extension Supervisor {
+  /// Records how a task ended in its child: a value, an error (retried when its policy says
+  /// so), or a retry request.
+  func complete(_ delivery: Delivery, outcome: TaskOutcome, runtime: Duration) {
+    let message = delivery.message
+    switch outcome {
+    case .success(let value):
+      tasksSucceeded += 1
+      logger.debug("task \(message.name)[\(message.id)] succeeded in \(runtime.shortDescription)")
+      if !message.options.ignoreResult {
+        pending.record(
+          TaskResultRecord(
+            taskID: message.id, state: .success, result: value, name: message.name,
+            retries: message.retries))
+      }
+      pending.acknowledgements.append(delivery.tag)
+    case .failure(let failure):
+      let policy = registry[message.name]?.defaults.retry
+      if let policy, policy.shouldRetry(errorType: failure.type, retries: message.retries) {
+        let delay = policy.delay(afterRetries: message.retries, random: Double.random(in: 0..<1))
+        scheduleRetry(delivery, after: delay, reason: failure.description)
+      } else if policy != nil {
+        fail(delivery, failure, deadLetter: "retries exhausted: \(failure)")
+      } else {
+        fail(delivery, failure, deadLetter: nil)
+      }
+    case .retry(let countdown, let reason):
+      let policy = registry[message.name]?.defaults.retry ?? RetryPolicy()
+      guard message.retries < policy.maxRetries else {
+        let failure = TaskFailure(
+          type: "MaxRetriesExceededError",
+          message: "\(message.name) exceeded \(policy.maxRetries) retries: \(reason)",
+          module: TaskFailure.celeryExceptionsModule)
+        fail(delivery, failure, deadLetter: failure.message)
+        return
+      }
+      let delay =
+        countdown.map { Duration.milliseconds(Int64($0 * 1000)) }
+        ?? policy.delay(afterRetries: message.retries, random: Double.random(in: 0..<1))
+      scheduleRetry(delivery, after: delay, reason: reason)
+    }
+  }
+
+  /// Publishes the next attempt with an ETA, stores RETRY, and acknowledges this one.
+  func scheduleRetry(_ delivery: Delivery, after delay: Duration, reason: String) {
+    var next = delivery.message
+    next.retries += 1
+    next.eta = Date().addingTimeInterval(delay.seconds)
+    logger.info(
+      "task \(next.name)[\(next.id)] retry \(next.retries) in \(delay.shortDescription): \(reason)")
+    pending.publishes.append(next)
+    pending.record(
+      TaskResultRecord(
+        taskID: next.id, state: .retry, result: .string(reason), name: next.name,
+        retries: next.retries))
+    pending.acknowledgements.append(delivery.tag)
+  }
+
+  /// Stores FAILURE; with a dead-letter reason the message goes to dead-letter, otherwise it is
+  /// acknowledged.
+  func fail(_ delivery: Delivery, _ failure: TaskFailure, deadLetter reason: String?) {
+    let message = delivery.message
+    tasksFailed += 1
+    logger.info("task \(message.name)[\(message.id)] failed: \(failure)")
+    pending.record(failureRecord(message, failure))
+    if let reason {
+      pending.deadLetters.append((delivery.tag, reason))
+    } else {
+      pending.acknowledgements.append(delivery.tag)
+    }
+  }
+
+  /// A child died holding a task: time limit → FAILURE `TimeLimitExceeded`; otherwise re-queue
+  /// it (acks-late + reject-on-worker-lost, within the redelivery cap) or store FAILURE
+  /// `WorkerLostError`.
+  func taskLost(_ assignment: ChildProcess.Assignment, child: ChildProcess, exit: String) {
+    let delivery = assignment.delivery
+    let message = delivery.message
+    if case .timeLimit(let seconds) = child.endReason {
+      fail(
+        delivery,
+        TaskFailure(
+          type: TaskFailure.timeLimitExceeded,
+          message: "task exceeded its hard time limit of \(seconds) s",
+          module: TaskFailure.celeryExceptionsModule),
+        deadLetter: nil)
+      return
+    }
+    let why =
+      child.endReason == .hung
+      ? "child \(child.pid) stopped heartbeating and \(exit)" : "child \(child.pid) \(exit)"
+    if message.options.requeuesWhenLost && delivery.redeliveries < message.options.maxRedeliveries {
+      logger.warning(
+        "task \(message.name)[\(message.id)] lost (\(why)): returning it to \(message.queue) (redelivery \(delivery.redeliveries + 1) of \(message.options.maxRedeliveries))"
+      )
+      pending.redeliveries.append(delivery.tag)
+    } else if message.options.requeuesWhenLost {
+      fail(
+        delivery,
+        TaskFailure.lostWorker(
+          "\(why); redelivered \(delivery.redeliveries) times already (limit \(message.options.maxRedeliveries))"
+        ),
+        deadLetter: "redelivery limit reached after lost workers")
+    } else {
+      logger.warning("task \(message.name)[\(message.id)] lost (\(why))")
+      fail(delivery, TaskFailure.lostWorker(why), deadLetter: nil)
+    }
+  }
+
+  /// Writes everything collected this turn; on error keeps it for the next turn.
+  func flushPendingWrites() {
+    guard !pending.isEmpty else { return }
+    do {
+      if !pending.publishes.isEmpty {
+        try broker.publish(pending.publishes)
+        pending.publishes.removeAll()
+      }
+      if !pending.records.isEmpty {
+        try backend.store(pending.coalescedRecords, expiresIn: configuration.resultExpiry)
+        pending.records.removeAll()
+      }
+      if !pending.acknowledgements.isEmpty {
+        try broker.acknowledge(pending.acknowledgements)
+        pending.acknowledgements.removeAll()
+      }
+      if !pending.redeliveries.isEmpty {
+        try broker.release(pending.redeliveries, countAsRedelivery: true)
+        pending.redeliveries.removeAll()
+      }
+      if !pending.releases.isEmpty {
+        try broker.release(pending.releases, countAsRedelivery: false)
+        pending.releases.removeAll()
+      }
+      while let (tag, reason) = pending.deadLetters.first {
+        try broker.deadLetter(tag, reason: reason)
+        pending.deadLetters.removeFirst()
+      }
+    } catch {
+      logger.error("storing outcomes failed (will retry): \(error)")
+    }
+  }
+}

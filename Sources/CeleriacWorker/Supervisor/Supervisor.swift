@@ -1,0 +1,187 @@
+import CShims
+import Celeriac
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The main process of `celeriac worker`: owns the pools, the broker connection and the
+/// systemd notifications.
+///
+/// Like gunicorn's arbiter, everything happens on one thread in one loop: signal handlers only
+/// enqueue (``SignalQueue``), and each turn of ``run()`` polls, then handles signals, reads
+/// child messages, reaps exits, enforces heartbeats and time limits, stores outcomes, hands
+/// tasks to idle children, resizes the pools and does periodic housekeeping — each a small
+/// named method. Children are spawned from this thread only (PR_SET_PDEATHSIG follows the
+/// spawning thread).
+public final class Supervisor {
+  /// How the supervisor ended; its raw value is the process exit status.
+  public enum ExitStatus: Int32, Sendable {
+    /// Warm or cold shutdown completed.
+    case clean = 0
+    /// A pool's children kept crashing early for longer than the crash-loop window.
+    case crashLoop = 3
+    /// Children could not even boot.
+    case bootFailure = 4
+    /// The broker could not be reached at start-up.
+    case brokerUnavailable = 5
+  }
+
+  /// Builds a new configuration on SIGHUP (re-reading the config file and flags).
+  public typealias ConfigurationLoader = @Sendable () throws -> WorkerConfiguration
+
+  enum RunState: Equatable {
+    case running
+    case warmShutdown(deadline: ContinuousClock.Instant)
+    case coldShutdown
+  }
+
+  var configuration: WorkerConfiguration
+  let registry: TaskRegistry
+  let broker: any Broker
+  let backend: any ResultBackend
+  let spawner: any ProcessSpawner
+  let executablePath: String
+  let childArguments: [String]
+  let reloadConfiguration: ConfigurationLoader?
+  let consumer: ConsumerIdentity
+  let notifier = SystemdNotifier()
+  var logger: Logger
+  let clock = ContinuousClock()
+  /// Where the policies' ``MonotonicTime`` starts.
+  let origin = ContinuousClock.now
+
+  var pools: [PoolState] = []
+  var children: [Int32: ChildProcess] = [:]
+  var generation = 0
+  var runState = RunState.running
+  var exitStatus = ExitStatus.clean
+  var exitReason: String?
+  var signalFD: Int32 = -1
+  var pending = PendingWrites()
+  var idlePollInterval: Duration = .zero
+  var announcedReady = false
+  var reloadInProgress = false
+  var nextHousekeeping: ContinuousClock.Instant
+  var nextStatus: ContinuousClock.Instant
+  var nextWatchdog: ContinuousClock.Instant
+  var nextTimeoutExtension: ContinuousClock.Instant
+  var lastStatus = ""
+  var interruptCount = 0
+  var tasksSucceeded = 0
+  var tasksFailed = 0
+
+  /// Creates a supervisor; nothing starts until ``run()``.
+  ///
+  /// - Parameters:
+  ///   - executablePath: the binary children are spawned from; read from disk at each spawn,
+  ///     so a reload picks up a new build.
+  ///   - childArguments: the arguments that make that binary a child (e.g. `["_child"]`).
+  public init(
+    configuration: WorkerConfiguration, registry: TaskRegistry, connection: Connection,
+    executablePath: String, childArguments: [String], logger: Logger,
+    spawner: any ProcessSpawner = PosixProcessSpawner(),
+    reloadConfiguration: ConfigurationLoader? = nil
+  ) {
+    self.configuration = configuration
+    self.registry = registry
+    self.broker = connection.broker
+    self.backend = connection.backend
+    self.spawner = spawner
+    self.executablePath = executablePath
+    self.childArguments = childArguments
+    self.reloadConfiguration = reloadConfiguration
+    self.logger = logger
+    let suffix = UUID().uuidString.prefix(8).lowercased()
+    self.consumer = ConsumerIdentity(
+      id: "\(configuration.hostname).\(getpid()).\(suffix)", lease: configuration.lease)
+    let now = clock.now
+    nextHousekeeping = now
+    nextStatus = now
+    nextWatchdog = now
+    nextTimeoutExtension = now
+  }
+
+  /// Runs until shutdown and returns how it ended.
+  public func run() -> ExitStatus {
+    do {
+      signalFD = try SignalQueue.install()
+      _ = try broker.depths(of: configuration.allQueues)
+    } catch {
+      logger.critical("cannot start: \(error)")
+      return .brokerUnavailable
+    }
+    pools = configuration.pools.map(makePoolState)
+    logStartup()
+    while !isFinished {
+      turn()
+    }
+    flushPendingWrites()
+    logger.info(
+      "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
+    return exitStatus
+  }
+
+  /// One turn of the loop: wait for something to happen, then act on everything that did.
+  func turn() {
+    let ready = waitForEvents(timeout: nextTimeout())
+    handleSignals()
+    readChildMessages(from: ready)
+    reapExitedChildren(ready)
+    enforceHeartbeatsAndTimeLimits()
+    flushPendingWrites()
+    if case .running = runState { dispatchTasks() }
+    flushPendingWrites()
+    maintainPools()
+    advanceShutdown()
+    performHousekeeping()
+    reportToSystemd()
+  }
+
+  /// Whether the loop is done: shutting down and every child is gone.
+  var isFinished: Bool {
+    if case .running = runState { return false }
+    return children.isEmpty
+  }
+
+  func makePoolState(_ pool: PoolConfiguration) -> PoolState {
+    let now = clock.now
+    let autoscaler = pool.autoscales ? makeAutoscaler(pool) : nil
+    return PoolState(
+      configuration: pool, target: pool.minimum,
+      restartPolicy: RestartPolicy(configuration: configuration.restart),
+      autoscaler: autoscaler, nextAutoscaleSample: now)
+  }
+
+  /// The autoscaler for `pool`; the command line validated the bounds already.
+  func makeAutoscaler(_ pool: PoolConfiguration) -> Autoscaler? {
+    do {
+      return Autoscaler(
+        configuration: try AutoscalerConfiguration(
+          minimum: pool.minimum, maximum: pool.maximum,
+          maximumStep: configuration.autoscaleMaximumStep,
+          scaleDownCooldown: configuration.scaleDownCooldown,
+          sampleInterval: configuration.autoscaleInterval))
+    } catch {
+      logger.error("\(pool.name): autoscaling off: \(error)")
+      return nil
+    }
+  }
+
+  /// `now` for the policies.
+  func policyTime(_ instant: ContinuousClock.Instant) -> MonotonicTime {
+    MonotonicTime(instant, since: origin)
+  }
+
+  func logStartup() {
+    let poolText = configuration.pools.map { pool in
+      pool.autoscales
+        ? "\(pool.name) [\(pool.minimum)..\(pool.maximum)]" : "\(pool.name) [\(pool.minimum)]"
+    }.joined(separator: ", ")
+    logger.info(
+      "\(configuration.hostname) ready to serve \(poolText); broker \(broker.redactedURL), backend \(backend.redactedURL), \(registry.names.count) tasks registered"
+    )
+  }
+}

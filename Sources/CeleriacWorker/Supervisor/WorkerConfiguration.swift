@@ -1,0 +1,121 @@
+import CeleriacCore
+
+/// The children that serve one queue (or a group of queues), between a minimum and a maximum.
+public struct PoolConfiguration: Sendable, Equatable {
+  /// The pool's name, shown in logs and status (its queues joined by `+`).
+  public var name: String
+  /// The queues its children take tasks from, in priority order.
+  public var queues: [String]
+  /// The fewest children.
+  public var minimum: Int
+  /// The most children; equal to `minimum` for a fixed pool.
+  public var maximum: Int
+
+  /// A pool for `queues` with `minimum...maximum` children.
+  public init(queues: [String], minimum: Int, maximum: Int) {
+    self.name = queues.joined(separator: "+")
+    self.queues = queues
+    self.minimum = minimum
+    self.maximum = maximum
+  }
+
+  /// Whether the pool autoscales.
+  public var autoscales: Bool { maximum > minimum }
+}
+
+/// Everything `celeriac worker` is tuned with. Every default is a named constant.
+public struct WorkerConfiguration: Sendable {
+  /// Children per pool when nothing is said (Celery's default is the CPU count; a fixed 2 keeps
+  /// memory predictable on small machines).
+  public static let defaultConcurrency = 2
+  /// How often a child sends a heartbeat.
+  public static let defaultHeartbeatInterval: Duration = .seconds(1)
+  /// How long a child may go without a heartbeat before it is killed as hung.
+  public static let defaultChildTimeout: Duration = .seconds(30)
+  /// How long a warm shutdown waits for running tasks before handling them as lost.
+  public static let defaultGracefulTimeout: Duration = .seconds(60)
+  /// How long after SIGABRT a hung child gets before SIGKILL.
+  public static let defaultKillGrace: Duration = .seconds(2)
+  /// The longest pause between two claims while children are idle and the queue is empty.
+  public static let defaultMaximumPollInterval: Duration = .milliseconds(20)
+  /// How often the supervisor renews its lease and looks for abandoned tasks.
+  public static let defaultHousekeepingInterval: Duration = .seconds(5)
+  /// How often the systemd status line may change at most.
+  public static let defaultStatusInterval: Duration = .seconds(2)
+
+  /// The pools, one per queue group.
+  public var pools: [PoolConfiguration]
+  /// The node name, e.g. `worker1@host`.
+  public var hostname: String
+  /// Replace a child after it ran this many tasks.
+  public var maxTasksPerChild: Int?
+  /// Replace a child whose resident memory exceeds this many KiB after a task.
+  public var maxMemoryPerChildKiB: Int?
+  /// Hard time limit in seconds for tasks that set none.
+  public var timeLimit: Double?
+  /// Soft time limit in seconds for tasks that set none.
+  public var softTimeLimit: Double?
+  /// See ``defaultHeartbeatInterval``.
+  public var heartbeatInterval: Duration
+  /// See ``defaultChildTimeout``.
+  public var childTimeout: Duration
+  /// See ``defaultGracefulTimeout``.
+  public var gracefulTimeout: Duration
+  /// See ``defaultKillGrace``.
+  public var killGrace: Duration
+  /// See ``defaultMaximumPollInterval``.
+  public var maximumPollInterval: Duration
+  /// See ``defaultHousekeepingInterval``.
+  public var housekeepingInterval: Duration
+  /// How long a claim stays valid without renewal.
+  public var lease: Duration
+  /// How long results are kept.
+  public var resultExpiry: Duration
+  /// Restart backoff and crash-loop limits.
+  public var restart: RestartPolicyConfiguration
+  /// How often autoscaling pools sample their queue depth.
+  public var autoscaleInterval: Duration
+  /// The largest number of children an autoscaling pool adds in one step.
+  public var autoscaleMaximumStep: Int
+  /// How long after its last scale-up a pool waits before retiring an idle child.
+  public var scaleDownCooldown: Duration
+
+  /// Creates a configuration with every default.
+  public init(
+    pools: [PoolConfiguration] = [
+      PoolConfiguration(
+        queues: [TaskOptions.defaultQueue], minimum: defaultConcurrency,
+        maximum: defaultConcurrency)
+    ],
+    hostname: String = WorkerConfiguration.defaultHostname()
+  ) {
+    self.pools = pools
+    self.hostname = hostname
+    self.heartbeatInterval = Self.defaultHeartbeatInterval
+    self.childTimeout = Self.defaultChildTimeout
+    self.gracefulTimeout = Self.defaultGracefulTimeout
+    self.killGrace = Self.defaultKillGrace
+    self.maximumPollInterval = Self.defaultMaximumPollInterval
+    self.housekeepingInterval = Self.defaultHousekeepingInterval
+    self.lease = ConsumerIdentity.defaultLease
+    self.resultExpiry = defaultResultExpiry
+    self.restart = .standard
+    self.autoscaleInterval = AutoscalerConfiguration.defaultSampleInterval
+    self.autoscaleMaximumStep = AutoscalerConfiguration.defaultMaximumStep
+    self.scaleDownCooldown = AutoscalerConfiguration.defaultScaleDownCooldown
+  }
+
+  /// `celeriac@<host name>`.
+  public static func defaultHostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, buffer.count)
+    return "celeriac@" + String(cString: buffer)
+  }
+
+  /// Every queue served, in pool order.
+  public var allQueues: [String] { pools.flatMap(\.queues) }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
