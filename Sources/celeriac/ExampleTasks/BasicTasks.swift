@@ -53,13 +53,13 @@ struct Crash: TaskDefinition {
   }
 }
 
-/// `tasks.hang()`: freezes its child process (SIGSTOP): no more heartbeats.
+/// `tasks.hang()`: freezes its child process (SIGSTOP, again whenever something continues it):
+/// no more heartbeats, as in a deadlock.
 struct Hang: TaskDefinition {
   static let name = "tasks.hang"
   struct Arguments: Codable, Sendable {}
   func run(_ arguments: Arguments, context: TaskContext) async throws -> JSONValue {
-    kill(getpid(), SIGSTOP)
-    return .null
+    while true { kill(getpid(), SIGSTOP) }
   }
 }
 

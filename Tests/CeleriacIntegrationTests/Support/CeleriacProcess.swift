@@ -97,11 +97,11 @@ final class WorkerProcess {
   /// Starts a worker and waits until it logs that all pools are ready.
   init(
     sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:],
-    waitForReady: Bool = true
+    waitForReady: Bool = true, executable: String = CeleriacBinary.path
   ) throws {
     logPath = sandbox.directory + "/worker-\(UUID().uuidString.prefix(6)).log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
-    process.executableURL = URL(fileURLWithPath: CeleriacBinary.path)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = ["worker", "--broker", sandbox.brokerURL, "-l", "debug"] + arguments
     process.currentDirectoryURL = URL(fileURLWithPath: sandbox.directory)
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
