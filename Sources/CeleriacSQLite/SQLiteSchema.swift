@@ -1,0 +1,64 @@
+import GRDB
+
+/// The tables of the SQLite broker and result backend, as GRDB migrations.
+///
+/// Times are `REAL` Unix timestamps. A task row is due when `eta <= now`; a task sent without
+/// an ETA gets its publish time as `eta`, so that the claim index orders every queue by due
+/// time and then by id (publish order), and a claim reads exactly the rows it takes.
+enum SQLiteSchema {
+  static let migrator: DatabaseMigrator = {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      // AUTOINCREMENT: a delivery tag (the id) is never reused, so that a late acknowledgement
+      // from a consumer whose lease ran out cannot delete a newer task.
+      try db.execute(
+        sql: """
+          CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT,
+            queue TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            eta REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'claimed')),
+            consumer TEXT,
+            lease_expires REAL,
+            redeliveries INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL
+          );
+          CREATE INDEX tasks_due ON tasks (queue, eta, id) WHERE state = 'queued';
+          CREATE INDEX tasks_claimed ON tasks (lease_expires) WHERE state = 'claimed';
+
+          CREATE TABLE dead_letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT,
+            queue TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created REAL NOT NULL
+          );
+
+          CREATE TABLE results (
+            task_id TEXT PRIMARY KEY NOT NULL,
+            state TEXT NOT NULL,
+            record TEXT NOT NULL,
+            expires REAL
+          );
+          CREATE INDEX results_expires ON results (expires) WHERE expires IS NOT NULL;
+
+          CREATE TABLE revoked (
+            task_id TEXT PRIMARY KEY NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX revoked_expires ON revoked (expires);
+
+          CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY NOT NULL,
+            task_id TEXT NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires);
+          """)
+    }
+    return migrator
+  }()
+}
