@@ -1,0 +1,304 @@
+import CeleriacCore
+import Foundation
+import GRDB
+
+/// The embedded broker: task messages in the `tasks` table of a ``SQLiteStore`` file.
+///
+/// Every method is one transaction. Claiming takes due rows with one
+/// `UPDATE … WHERE id IN (SELECT … LIMIT ?) RETURNING …` per queue inside a single write
+/// transaction, so no row is ever handed to two consumers, in this process or another. A
+/// claimed row carries its consumer and a lease; ``recoverAbandoned()`` returns rows whose
+/// lease ran out. Delivery tags are the rows' ids, never reused.
+public final class SQLiteBroker: Broker {
+  /// The shared file.
+  public let store: SQLiteStore
+
+  /// The file's location as a `sqlite://` URL.
+  public var redactedURL: String { store.redactedURL }
+
+  /// A broker on an open store (which a ``SQLiteResultBackend`` may share).
+  public init(store: SQLiteStore) {
+    self.store = store
+  }
+
+  /// Opens (creating if needed) the SQLite file at `path`.
+  ///
+  /// - Throws: ``CeleriacError`` `.brokerUnavailable` naming the path and the reason.
+  public convenience init(path: String) throws {
+    self.init(store: try SQLiteStore(path: path))
+  }
+
+  /// Opens the file named by a `sqlite:///abs/path.db` or `sqlite://relative.db` URL.
+  ///
+  /// - Throws: ``CeleriacError`` `.invalidURL` or `.brokerUnavailable`.
+  public convenience init(url: String) throws {
+    self.init(store: try SQLiteStore(url: url))
+  }
+
+  /// Stores the messages in one transaction. A message's ETA (or, without one, the time of
+  /// publishing) becomes the row's due time.
+  public func publish(_ messages: [TaskMessage]) throws {
+    guard !messages.isEmpty else { return }
+    let now = unixNow()
+    // Encode before taking the write lock: other processes wait only for the inserts.
+    var rows: [(id: String, queue: String, payload: String, eta: Double)] = []
+    rows.reserveCapacity(messages.count)
+    for message in messages {
+      let payload: String
+      do {
+        payload = try JSONCoding.encodeString(message)
+      } catch {
+        throw CeleriacError(
+          .malformedMessage, "cannot encode task \(message.id) (\(message.name)): \(error)")
+      }
+      rows.append((message.id, message.queue, payload, message.eta?.timeIntervalSince1970 ?? now))
+    }
+    try store.write("publish", unavailable: .brokerUnavailable) { db in
+      let insert = try db.cachedStatement(sql: Self.insertSQL)
+      for row in rows {
+        insert.setUncheckedArguments([row.id, row.queue, row.payload, row.eta, now])
+        try insert.execute()
+      }
+    }
+  }
+
+  /// Claims up to `limit` due rows, earlier queues first, each queue by due time then id.
+  /// Rows whose payload is not a task message go to dead-letter in the same transaction.
+  public func claim(from queues: [String], limit: Int, consumer: ConsumerIdentity) throws
+    -> ClaimBatch
+  {
+    guard limit > 0, !queues.isEmpty else { return ClaimBatch() }
+    var seen: Set<String> = []
+    let queues = queues.filter { seen.insert($0).inserted }
+    return try store.write("claim", unavailable: .brokerUnavailable) { db in
+      let now = unixNow()
+      let leaseExpires = now + consumer.lease.seconds
+      let take = try db.cachedStatement(sql: Self.claimSQL)
+      var batch = ClaimBatch()
+      for queue in queues {
+        while batch.deliveries.count < limit {
+          let wanted = limit - batch.deliveries.count
+          let rows = try Row.fetchAll(
+            take, arguments: [consumer.id, leaseExpires, queue, now, wanted])
+          if rows.isEmpty { break }
+          let claimed = rows.map(ClaimedRow.init).sorted { ($0.eta, $0.id) < ($1.eta, $1.id) }
+          var malformed = 0
+          for row in claimed {
+            do {
+              let message = try JSONCoding.decode(TaskMessage.self, from: row.payload)
+              batch.deliveries.append(
+                Delivery(
+                  tag: DeliveryTag(rawValue: String(row.id)), message: message,
+                  redeliveries: row.redeliveries))
+            } catch {
+              malformed += 1
+              let reason = "malformed task message: \(Self.describe(error))"
+              try Self.moveToDeadLetter(db, id: row.id, reason: reason, now: now)
+              batch.deadLettered.append(
+                DeadLetterEntry(
+                  taskID: row.taskID, queue: row.queue, reason: reason, payload: row.payload))
+            }
+          }
+          // Only go round again to make up for rows that went to dead-letter.
+          if malformed == 0 { break }
+        }
+        if batch.deliveries.count >= limit { break }
+      }
+      return batch
+    }
+  }
+
+  /// Deletes the rows of the given deliveries (unknown tags are ignored).
+  public func acknowledge(_ tags: [DeliveryTag]) throws {
+    guard !tags.isEmpty else { return }
+    let ids = try Self.rowIDs(tags)
+    try store.write("acknowledge", unavailable: .brokerUnavailable) { db in
+      let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
+      for id in ids {
+        delete.setUncheckedArguments([id])
+        try delete.execute()
+      }
+    }
+  }
+
+  /// Puts claimed rows back in their queue at their old place (they keep their due time and
+  /// id), claimable at once; with `countAsRedelivery`, their redelivery counter goes up.
+  public func release(_ tags: [DeliveryTag], countAsRedelivery: Bool) throws {
+    guard !tags.isEmpty else { return }
+    let ids = try Self.rowIDs(tags)
+    try store.write("release", unavailable: .brokerUnavailable) { db in
+      let update = try db.cachedStatement(
+        sql: """
+          UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
+            redeliveries = redeliveries + ?
+          WHERE id = ? AND state = 'claimed'
+          """)
+      for id in ids {
+        update.setUncheckedArguments([countAsRedelivery ? 1 : 0, id])
+        try update.execute()
+      }
+    }
+  }
+
+  /// Moves a row to `dead_letters` with `reason` (an unknown tag is ignored).
+  public func deadLetter(_ tag: DeliveryTag, reason: String) throws {
+    let ids = try Self.rowIDs([tag])
+    try store.write("dead-letter", unavailable: .brokerUnavailable) { db in
+      try Self.moveToDeadLetter(db, id: ids[0], reason: reason, now: unixNow())
+    }
+  }
+
+  /// Moves the lease of every row `consumer` holds to now plus its lease.
+  public func renewLease(for consumer: ConsumerIdentity) throws {
+    try store.write("renew lease", unavailable: .brokerUnavailable) { db in
+      let update = try db.cachedStatement(sql: Self.renewSQL)
+      update.setUncheckedArguments([unixNow() + consumer.lease.seconds, consumer.id])
+      try update.execute()
+    }
+  }
+
+  /// Returns claimed rows whose lease ran out to their queues, counting a redelivery each.
+  public func recoverAbandoned() throws -> Int {
+    try store.write("recover abandoned tasks", unavailable: .brokerUnavailable) { db in
+      let update = try db.cachedStatement(sql: Self.recoverSQL)
+      update.setUncheckedArguments([unixNow()])
+      try update.execute()
+      return db.changesCount
+    }
+  }
+
+  /// The number of queued, due rows in each of `queues` (0 for an empty or unknown queue).
+  public func depths(of queues: [String]) throws -> [String: Int] {
+    guard !queues.isEmpty else { return [:] }
+    return try store.read("depths", unavailable: .brokerUnavailable) { db in
+      let count = try db.cachedStatement(sql: Self.depthSQL)
+      let now = unixNow()
+      var depths: [String: Int] = [:]
+      for queue in queues where depths[queue] == nil {
+        depths[queue] = try Int.fetchOne(count, arguments: [queue, now]) ?? 0
+      }
+      return depths
+    }
+  }
+
+  /// Deletes every queued row of `queue`, due or not (claimed rows stay); returns how many.
+  public func purge(_ queue: String) throws -> Int {
+    try store.write("purge", unavailable: .brokerUnavailable) { db in
+      let delete = try db.cachedStatement(
+        sql: "DELETE FROM tasks WHERE state = 'queued' AND queue = ?")
+      delete.setUncheckedArguments([queue])
+      try delete.execute()
+      return db.changesCount
+    }
+  }
+
+  /// The newest `limit` dead-letter entries, newest first.
+  public func deadLetters(limit: Int) throws -> [DeadLetterEntry] {
+    guard limit > 0 else { return [] }
+    return try store.read("read dead letters", unavailable: .brokerUnavailable) { db in
+      let select = try db.cachedStatement(
+        sql: "SELECT task_id, queue, reason, payload FROM dead_letters ORDER BY id DESC LIMIT ?")
+      return try Row.fetchAll(select, arguments: [limit]).map { row in
+        DeadLetterEntry(taskID: row[0], queue: row[1], reason: row[2], payload: row[3])
+      }
+    }
+  }
+
+  // MARK: - Statements and helpers
+
+  static let insertSQL = """
+    INSERT INTO tasks (task_id, queue, payload, eta, state, redeliveries, created)
+    VALUES (?, ?, ?, ?, 'queued', 0, ?)
+    """
+
+  static let claimSQL = """
+    UPDATE tasks SET state = 'claimed', consumer = ?, lease_expires = ?
+    WHERE id IN (
+      SELECT id FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?
+      ORDER BY eta, id LIMIT ?)
+    RETURNING id, task_id, queue, payload, eta, redeliveries
+    """
+
+  // The claimed rows are few (those in flight): one small partial index serves both.
+  static let renewSQL = """
+    UPDATE tasks INDEXED BY tasks_claimed SET lease_expires = ?
+    WHERE state = 'claimed' AND consumer = ?
+    """
+
+  static let recoverSQL = """
+    UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
+      redeliveries = redeliveries + 1
+    WHERE state = 'claimed' AND lease_expires < ?
+    """
+
+  static let depthSQL = """
+    SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?
+    """
+
+  private struct ClaimedRow {
+    var id: Int64
+    var taskID: String?
+    var queue: String
+    var payload: String
+    var eta: Double
+    var redeliveries: Int
+
+    init(_ row: Row) {
+      id = row[0]
+      taskID = row[1]
+      queue = row[2]
+      payload = row[3]
+      eta = row[4]
+      redeliveries = row[5]
+    }
+  }
+
+  private static func moveToDeadLetter(_ db: Database, id: Int64, reason: String, now: Double)
+    throws
+  {
+    let copy = try db.cachedStatement(
+      sql: """
+        INSERT INTO dead_letters (task_id, queue, reason, payload, created)
+        SELECT task_id, queue, ?, payload, ? FROM tasks WHERE id = ?
+        """)
+    copy.setUncheckedArguments([reason, now, id])
+    try copy.execute()
+    let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
+    delete.setUncheckedArguments([id])
+    try delete.execute()
+  }
+
+  private static func rowIDs(_ tags: [DeliveryTag]) throws -> [Int64] {
+    try tags.map { tag in
+      guard let id = Int64(tag.rawValue) else {
+        throw CeleriacError(
+          .invalidArguments, "not a SQLite broker delivery tag: \(tag.rawValue)")
+      }
+      return id
+    }
+  }
+
+  /// One line for a decoding error: which key or value was wrong.
+  private static func describe(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return oneLine("\(error)") }
+    func path(_ context: DecodingError.Context) -> String {
+      let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+      return keys.isEmpty ? "" : " at \(keys.joined(separator: "."))"
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+      return "missing key \(key.stringValue)\(path(context))"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+      return "\(context.debugDescription)\(path(context))"
+    case .dataCorrupted(let context):
+      let underlying = context.underlyingError.map { " (\($0))" } ?? ""
+      return oneLine("\(context.debugDescription)\(path(context))\(underlying)")
+    @unknown default:
+      return oneLine("\(error)")
+    }
+  }
+
+  private static func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: \.isNewline).joined(separator: " ")
+  }
+}
