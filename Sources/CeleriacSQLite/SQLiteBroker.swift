@@ -151,8 +151,7 @@ public final class SQLiteBroker: Broker {
   /// Moves the lease of every row `consumer` holds to now plus its lease.
   public func renewLease(for consumer: ConsumerIdentity) throws {
     try store.write("renew lease", unavailable: .brokerUnavailable) { db in
-      let update = try db.cachedStatement(
-        sql: "UPDATE tasks SET lease_expires = ? WHERE state = 'claimed' AND consumer = ?")
+      let update = try db.cachedStatement(sql: Self.renewSQL)
       update.setUncheckedArguments([unixNow() + consumer.lease.seconds, consumer.id])
       try update.execute()
     }
@@ -161,12 +160,7 @@ public final class SQLiteBroker: Broker {
   /// Returns claimed rows whose lease ran out to their queues, counting a redelivery each.
   public func recoverAbandoned() throws -> Int {
     try store.write("recover abandoned tasks", unavailable: .brokerUnavailable) { db in
-      let update = try db.cachedStatement(
-        sql: """
-          UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
-            redeliveries = redeliveries + 1
-          WHERE state = 'claimed' AND lease_expires < ?
-          """)
+      let update = try db.cachedStatement(sql: Self.recoverSQL)
       update.setUncheckedArguments([unixNow()])
       try update.execute()
       return db.changesCount
@@ -223,6 +217,18 @@ public final class SQLiteBroker: Broker {
       SELECT id FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?
       ORDER BY eta, id LIMIT ?)
     RETURNING id, task_id, queue, payload, eta, redeliveries
+    """
+
+  // The claimed rows are few (those in flight): one small partial index serves both.
+  static let renewSQL = """
+    UPDATE tasks INDEXED BY tasks_claimed SET lease_expires = ?
+    WHERE state = 'claimed' AND consumer = ?
+    """
+
+  static let recoverSQL = """
+    UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
+      redeliveries = redeliveries + 1
+    WHERE state = 'claimed' AND lease_expires < ?
     """
 
   static let depthSQL = """

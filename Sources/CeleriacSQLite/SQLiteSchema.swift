@@ -26,8 +26,7 @@ enum SQLiteSchema {
             created REAL NOT NULL
           );
           CREATE INDEX tasks_due ON tasks (queue, eta, id) WHERE state = 'queued';
-          CREATE INDEX tasks_consumer ON tasks (consumer) WHERE state = 'claimed';
-          CREATE INDEX tasks_lease ON tasks (lease_expires) WHERE state = 'claimed';
+          CREATE INDEX tasks_claimed ON tasks (lease_expires) WHERE state = 'claimed';
 
           CREATE TABLE dead_letters (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

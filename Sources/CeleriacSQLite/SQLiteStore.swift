@@ -22,7 +22,7 @@ public final class SQLiteStore: Sendable {
   let pool: DatabasePool
 
   /// Opens (creating if needed, with mode 0600) the SQLite file at `path` and brings its
-  /// schema up to date.
+  /// schema up to date. A writer waits up to `busyTimeout` for another one to finish.
   ///
   /// - Throws: ``CeleriacError`` `.brokerUnavailable` naming the path and the reason when the
   ///   file cannot be created or opened, or is not an SQLite database.
@@ -125,7 +125,16 @@ public final class SQLiteStore: Sendable {
 
   /// The `sqlite://` URL for a file path: the inverse of ``path(fromURL:)``.
   public static func url(forPath path: String) -> String {
-    "sqlite://" + path
+    var escaped = ""
+    for character in path {
+      switch character {
+      case "%": escaped += "%25"
+      case "?": escaped += "%3F"
+      case "#": escaped += "%23"
+      default: escaped.append(character)
+      }
+    }
+    return "sqlite://" + escaped
   }
 
   /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`), mapping database errors to a

@@ -1,5 +1,6 @@
 import CeleriacCore
 import Foundation
+import GRDB
 import Synchronization
 import Testing
 
@@ -264,7 +265,7 @@ struct SQLiteBrokerTests {
     }
   }
 
-  @Test("the claim and depth queries read only the due rows through the partial index")
+  @Test("claim, depth and lease queries read only the rows they need, through partial indexes")
   func claimUsesIndex() throws {
     try withStore { broker, _, _ in
       let plan = try broker.store.rows(
@@ -277,6 +278,14 @@ struct SQLiteBrokerTests {
         "EXPLAIN QUERY PLAN " + SQLiteBroker.depthSQL, ["celery", 0]
       ).map { $0["detail"] as String }
       #expect(depth.contains { $0.contains("tasks_due") })
+      let leaseQueries: [(String, StatementArguments)] = [
+        (SQLiteBroker.renewSQL, [0, "w"]), (SQLiteBroker.recoverSQL, [0]),
+      ]
+      for (sql, arguments) in leaseQueries {
+        let plan = try broker.store.rows("EXPLAIN QUERY PLAN " + sql, arguments)
+          .map { $0["detail"] as String }
+        #expect(plan.contains { $0.contains("USING INDEX tasks_claimed") }, "\(plan)")
+      }
     }
   }
 

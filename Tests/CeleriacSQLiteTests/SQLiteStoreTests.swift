@@ -24,6 +24,26 @@ struct SQLiteStoreTests {
     }
   }
 
+  @Test("the file's descriptors close on exec, so spawned children do not inherit them")
+  func descriptorsCloseOnExec() throws {
+    try withStore { broker, backend, path in
+      try broker.publish([message("t1")])
+      _ = try backend.result(for: "t1")
+      let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")
+      var ours = 0
+      for name in descriptors {
+        guard let descriptor = Int32(name),
+          let target = try? FileManager.default.destinationOfSymbolicLink(
+            atPath: "/proc/self/fd/\(name)"),
+          target.hasPrefix(path)
+        else { continue }
+        ours += 1
+        #expect(fcntl(descriptor, F_GETFD) & FD_CLOEXEC != 0, "\(target)")
+      }
+      #expect(ours >= 3)
+    }
+  }
+
   @Test("a missing directory gives brokerUnavailable naming the path")
   func missingDirectory() throws {
     let path = "/nonexistent-celeriac-dir/sub/celeriac.db"
@@ -107,6 +127,9 @@ struct SQLiteStoreTests {
       #expect(broker.redactedURL == "sqlite://" + path)
       #expect(backend.redactedURL == broker.redactedURL)
       #expect(try SQLiteStore.path(fromURL: broker.redactedURL) == path)
+      for odd in ["/tmp/a?b#c%d.db", "rel/x y.db"] {
+        #expect(try SQLiteStore.path(fromURL: SQLiteStore.url(forPath: odd)) == odd)
+      }
     }
   }
 }
