@@ -192,6 +192,28 @@ public final class SQLiteBroker: Broker {
     }
   }
 
+  /// Stores `status` under its hostname until `expiresIn` from now.
+  public func publishWorkerStatus(_ status: WorkerStatus, expiresIn: Duration) throws {
+    let json = try JSONCoding.encodeString(status)
+    try store.write("publish worker status", unavailable: .brokerUnavailable) { db in
+      let now = unixNow()
+      try db.cachedStatement(sql: "DELETE FROM workers WHERE expires < ?").execute(arguments: [now])
+      try db.cachedStatement(
+        sql: "INSERT OR REPLACE INTO workers (hostname, status, expires) VALUES (?, ?, ?)"
+      ).execute(arguments: [status.hostname, json, now + expiresIn.seconds])
+    }
+  }
+
+  /// The statuses that have not expired, by hostname.
+  public func workerStatuses() throws -> [WorkerStatus] {
+    let rows = try store.read("read worker statuses", unavailable: .brokerUnavailable) { db in
+      try String.fetchAll(
+        db, sql: "SELECT status FROM workers WHERE expires >= ? ORDER BY hostname",
+        arguments: [unixNow()])
+    }
+    return rows.compactMap { try? JSONCoding.decode(WorkerStatus.self, from: $0) }
+  }
+
   /// The newest `limit` dead-letter entries, newest first.
   public func deadLetters(limit: Int) throws -> [DeadLetterEntry] {
     guard limit > 0 else { return [] }

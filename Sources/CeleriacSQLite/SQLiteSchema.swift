@@ -59,6 +59,16 @@ enum SQLiteSchema {
           CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires);
           """)
     }
+    migrator.registerMigration("v2-workers") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE workers (
+            hostname TEXT PRIMARY KEY NOT NULL,
+            status TEXT NOT NULL,
+            expires REAL NOT NULL
+          );
+          """)
+    }
     return migrator
   }()
 }

@@ -174,13 +174,6 @@ public final class SQLiteStore: Sendable {
   }
 }
 
-extension Duration {
-  /// The duration in seconds, as a `Double`.
-  var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
-  }
-}
-
 /// The current time as a Unix timestamp, as stored in the `eta`, `lease_expires` and
 /// `expires` columns.
 func unixNow() -> Double {

@@ -52,7 +52,9 @@ struct BadInputTests {
   @Test("commands fail with one line naming the problem and a non-zero exit")
   func commandErrors() throws {
     let sandbox = try Sandbox()
-    let badPath = try sandbox.run(["send", "tasks.add", "1", "2", "--broker", "sqlite:///nonexistent/dir/x.db"])
+    let badPath = try sandbox.run([
+      "send", "tasks.add", "1", "2", "--broker", "sqlite:///nonexistent/dir/x.db",
+    ])
     #expect(badPath.status != 0)
     #expect(badPath.stderr.contains("/nonexistent/dir/x.db"))
     #expect(badPath.stderr.split(separator: "\n").count == 1)

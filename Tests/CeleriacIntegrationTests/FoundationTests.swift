@@ -92,10 +92,11 @@ struct FoundationTests {
     let record = try sandbox.waitForRecord(id)
     #expect(record?.state == .failure)
     #expect(record?.failure?.type == TaskFailure.workerLost)
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      let children = worker.childPIDs()
-      return children.count == 1 && !children.contains(victim)
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        let children = worker.childPIDs()
+        return children.count == 1 && !children.contains(victim)
+      })
     #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [2, 2]))?.result == 4)
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
@@ -196,7 +197,8 @@ struct FoundationTests {
     #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
     worker.signal(SIGKILL)
     _ = try worker.waitForExit()
-    #expect(try waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) })
     let second = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1", "--lease", "1"])
     #expect(try waitUntil(timeout: .seconds(20)) { recordedRuns(runs)[id]?.count == 2 })
     second.signal(SIGQUIT)

@@ -24,12 +24,14 @@ struct LifecycleTests {
       }
       kill(victim, SIGKILL)
       try worker.waitForLog("restarting celery slot 0 in", count: round)
-      #expect(try waitUntil(timeout: .seconds(10)) {
-        let children = worker.childPIDs()
-        return children.count == 1 && children[0] != victim
-      })
+      #expect(
+        try waitUntil(timeout: .seconds(10)) {
+          let children = worker.childPIDs()
+          return children.count == 1 && children[0] != victim
+        })
     }
-    for line in worker.log.split(separator: "\n") where line.contains("restarting celery slot 0 in") {
+    for line in worker.log.split(separator: "\n") where line.contains("restarting celery slot 0 in")
+    {
       let text = line.components(separatedBy: "slot 0 in ").last ?? ""
       let number = Double(text.split(separator: " ")[0]) ?? -1
       delays.append(text.hasSuffix(" ms") ? number / 1000 : number)
@@ -54,10 +56,11 @@ struct LifecycleTests {
       record?.state == .failure && record?.failure?.type == TaskFailure.workerLost,
       "\(String(describing: record))\n\(worker.log)")
     #expect(record?.failure?.message.contains("heartbeat") == true)
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      let now = worker.childPIDs()
-      return now.count == 1 && now != before
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        let now = worker.childPIDs()
+        return now.count == 1 && now != before
+      })
     #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 1]))?.result == 2)
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
@@ -83,10 +86,11 @@ struct LifecycleTests {
     let before = worker.childPIDs()
     let record = try sandbox.waitForRecord(try sandbox.send("tasks.sleep", [30]))
     #expect(record?.failure?.type == TaskFailure.timeLimitExceeded)
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      let now = worker.childPIDs()
-      return now.count == 1 && now != before
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        let now = worker.childPIDs()
+        return now.count == 1 && now != before
+      })
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }
@@ -118,10 +122,11 @@ struct LifecycleTests {
     #expect(worker.childPIDs() == before)
     #expect(try sandbox.waitForRecord(try sandbox.send("tasks.allocate", [96]))?.result == 96)
     try worker.waitForLog("KiB > 60000 KiB: replacing it")
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      let now = worker.childPIDs()
-      return now.count == 1 && now != before
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        let now = worker.childPIDs()
+        return now.count == 1 && now != before
+      })
     #expect(!worker.log.contains("restarting celery"))
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
@@ -204,9 +209,10 @@ struct LifecycleTests {
     let servingPIDs = Set(all.values.flatMap { $0 })
     let newPIDs = servingPIDs.subtracting(old)
     #expect(!newPIDs.isEmpty)
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      Set(worker.childPIDs().map(String.init)).isDisjoint(with: old)
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        Set(worker.childPIDs().map(String.init)).isDisjoint(with: old)
+      })
     #expect(worker.childPIDs().count == 2)
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
@@ -228,10 +234,11 @@ struct LifecycleTests {
     try #"{"concurrency": 3}"#.write(toFile: config, atomically: true, encoding: .utf8)
     worker.signal(SIGHUP)
     try worker.waitForLog("reload complete")
-    #expect(try waitUntil(timeout: .seconds(10)) {
-      let now = worker.childPIDs()
-      return now.count == 3 && Set(now).isDisjoint(with: before)
-    })
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        let now = worker.childPIDs()
+        return now.count == 3 && Set(now).isDisjoint(with: before)
+      })
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }
@@ -245,7 +252,8 @@ struct LifecycleTests {
     for _ in 0..<3 {
       let count = worker.childPIDs().count
       worker.signal(SIGTTOU)
-      #expect(try waitUntil(timeout: .seconds(10)) { worker.childPIDs().count == max(1, count - 1) })
+      #expect(
+        try waitUntil(timeout: .seconds(10)) { worker.childPIDs().count == max(1, count - 1) })
     }
     #expect(worker.childPIDs().count == 1)
     worker.signal(SIGUSR1)

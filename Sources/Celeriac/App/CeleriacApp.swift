@@ -148,10 +148,3 @@ public final class CeleriacApp: Sendable {
     return AsyncResult(id: message.id, backend: backend)
   }
 }
-
-extension Duration {
-  /// The duration in seconds, as a `Double`.
-  public var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
-  }
-}

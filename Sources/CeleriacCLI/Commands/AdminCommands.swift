@@ -18,6 +18,18 @@ struct InspectCommand: ParsableCommand {
     let depths = try open.broker.depths(of: names)
     print("queues:")
     for name in names { print("  \(name): \(depths[name] ?? 0) waiting") }
+    let workers = try open.broker.workerStatuses()
+    print("workers (\(workers.count)):")
+    for worker in workers {
+      print(
+        "  \(worker.hostname) pid \(worker.pid) \(worker.state): \(worker.succeeded) succeeded, \(worker.failed) failed"
+      )
+      for pool in worker.pools {
+        print(
+          "    pool \(pool.name): \(pool.busy) busy, \(pool.idle) idle, target \(pool.target) [\(pool.minimum)..\(pool.maximum)], \(pool.depth) queued"
+        )
+      }
+    }
     let dead = try open.broker.deadLetters(limit: 10)
     print("dead letters (latest \(dead.count)):")
     for entry in dead { print("  \(entry.taskID ?? "?") from \(entry.queue): \(entry.reason)") }

@@ -15,7 +15,7 @@ struct ResultCommand: ParsableCommand {
     let open = try connection.connect(CeleriacCommandLine.app)
     let record =
       wait
-      ? try open.backend.waitForResult(taskID, timeout: .milliseconds(Int64(timeout * 1000)))
+      ? try open.backend.waitForResult(taskID, timeout: .seconds(fractional: timeout))
       : try open.backend.result(for: taskID)
     guard let record else {
       print(TaskState.pending)

@@ -45,7 +45,7 @@ struct SendCommand: ParsableCommand {
       (try? JSONCoding.decode(JSONValue.self, from: text)) ?? .string(text)
     }
     let options = SendOptions(
-      queue: queue, countdown: countdown.map { .milliseconds(Int64($0 * 1000)) },
+      queue: queue, countdown: countdown.map { .seconds(fractional: $0) },
       expires: expires.map { Date().addingTimeInterval($0) }, idempotencyKey: idempotencyKey)
     if let key = idempotencyKey {
       let message = app.makeMessage(
@@ -76,7 +76,7 @@ struct SendCommand: ParsableCommand {
       print(taskID)
       return
     }
-    let record = try backend.waitForResult(taskID, timeout: .milliseconds(Int64(timeout * 1000)))
+    let record = try backend.waitForResult(taskID, timeout: .seconds(fractional: timeout))
     try ResultPrinter.printValue(of: record, taskID: taskID, timeout: timeout)
   }
 }

@@ -99,6 +99,12 @@ struct WorkerOptions: ParsableArguments {
   )
   var scaleDownCooldown: Double?
 
+  @Option(
+    help:
+      "Seconds between two retirements while an autoscaling pool shrinks (default: \(AutoscalerConfiguration.defaultScaleDownInterval.seconds))."
+  )
+  var scaleDownInterval: Double?
+
   @Option(help: "Seconds a claimed task stays owned without renewal (default: 30).")
   var lease: Double?
 
@@ -138,7 +144,7 @@ struct WorkerOptions: ParsableArguments {
     func duration(_ flag: Double?, _ key: String, _ fallback: Duration) throws -> Duration {
       guard let seconds = flag ?? file.double(key) else { return fallback }
       guard seconds > 0 else { throw ValidationError("--\(key) must be positive, got \(seconds)") }
-      return .milliseconds(Int64(seconds * 1000))
+      return .seconds(fractional: seconds)
     }
     result.childTimeout = try duration(childTimeout, "child-timeout", result.childTimeout)
     result.heartbeatInterval = try duration(
@@ -164,6 +170,8 @@ struct WorkerOptions: ParsableArguments {
       autoscaleInterval, "autoscale-interval", result.autoscaleInterval)
     result.scaleDownCooldown = try duration(
       scaleDownCooldown, "scale-down-cooldown", result.scaleDownCooldown)
+    result.scaleDownInterval = try duration(
+      scaleDownInterval, "scale-down-interval", result.scaleDownInterval)
     result.autoscaleMaximumStep =
       try positive(scaleUpStep ?? file.int("scale-up-step"), "--scale-up-step")
       ?? result.autoscaleMaximumStep
@@ -173,7 +181,8 @@ struct WorkerOptions: ParsableArguments {
       do {
         _ = try AutoscalerConfiguration(
           minimum: pool.minimum, maximum: pool.maximum, maximumStep: result.autoscaleMaximumStep,
-          scaleDownCooldown: result.scaleDownCooldown, sampleInterval: result.autoscaleInterval)
+          scaleDownCooldown: result.scaleDownCooldown,
+          scaleDownInterval: result.scaleDownInterval, sampleInterval: result.autoscaleInterval)
       } catch {
         throw ValidationError(error.message)
       }
@@ -268,7 +277,8 @@ extension WorkerOptions {
     "queues", "concurrency", "autoscale", "max-tasks-per-child", "max-memory-per-child",
     "time-limit", "soft-time-limit", "hostname", "child-timeout", "heartbeat-interval",
     "graceful-timeout", "restart-backoff-min", "restart-backoff-max", "stable-uptime",
-    "crash-loop-window", "autoscale-interval", "scale-up-step", "scale-down-cooldown", "lease",
+    "crash-loop-window", "autoscale-interval", "scale-up-step", "scale-down-cooldown",
+    "scale-down-interval", "lease",
     "result-expires", "broker", "backend", "loglevel",
   ]
 }

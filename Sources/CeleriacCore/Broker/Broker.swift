@@ -41,6 +41,13 @@ public protocol Broker: Sendable {
 
   /// The entries in dead-letter, newest first.
   func deadLetters(limit: Int) throws -> [DeadLetterEntry]
+
+  /// Publishes a supervisor's status, replacing its previous one; it disappears after
+  /// `expiresIn` unless published again.
+  func publishWorkerStatus(_ status: WorkerStatus, expiresIn: Duration) throws
+
+  /// The statuses of every live supervisor using this broker.
+  func workerStatuses() throws -> [WorkerStatus]
 }
 
 /// Identifies a claimed delivery inside its broker.

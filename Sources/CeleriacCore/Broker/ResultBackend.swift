@@ -44,9 +44,7 @@ extension ResultBackend {
       let now = clock.now
       if now >= deadline { return last }
       let pause = min(interval, deadline - now)
-      Thread.sleep(
-        forTimeInterval: Double(pause.components.attoseconds) / 1e18
-          + Double(pause.components.seconds))
+      Thread.sleep(forTimeInterval: pause.seconds)
       interval = min(interval * 2, .milliseconds(20))
     }
   }

@@ -93,7 +93,7 @@ public enum ChildRuntime {
     let work = Task { try await task.handler(message.args, message.kwargs, context) }
     let softLimit = request.softTimeLimit.map { seconds in
       Task {
-        try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+        try? await Task.sleep(for: .seconds(fractional: seconds))
         if !Task.isCancelled { work.cancel() }
       }
     }

@@ -95,7 +95,7 @@ extension Supervisor {
     let request = RunRequest(tag: delivery.tag.rawValue, message: message, softTimeLimit: soft)
     child.assignment = ChildProcess.Assignment(
       delivery: delivery, startedAt: now,
-      hardDeadline: hard.map { now + .milliseconds(Int64($0 * 1000)) })
+      hardDeadline: hard.map { now + .seconds(fractional: $0) })
     child.phase = .busy
     do {
       try child.channel.send(SupervisorCommand.run(request))

@@ -1,4 +1,9 @@
 import CeleriacCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 extension Supervisor {
   /// Renews the lease, returns abandoned tasks to their queues, and deletes expired results.
@@ -40,10 +45,32 @@ extension Supervisor {
     guard now >= nextStatus, runState == .running else { return }
     nextStatus = now + WorkerConfiguration.defaultStatusInterval
     refreshDepths()
+    publishWorkerStatus()
     let status = statusLine()
     if status != lastStatus {
       notifier.status(status)
       lastStatus = status
+    }
+  }
+
+  /// Publishes this supervisor's pools to the broker for `celeriac inspect`.
+  func publishWorkerStatus(state: String? = nil) {
+    let status = WorkerStatus(
+      hostname: configuration.hostname, pid: getpid(), startedAt: startedAt,
+      state: state ?? (reloadInProgress ? "reloading" : "running"),
+      pools: pools.map { pool in
+        let active = activeChildren(of: pool)
+        return PoolStatus(
+          name: pool.name, queues: pool.configuration.queues, depth: pool.depth,
+          busy: active.filter { $0.phase == .busy }.count,
+          idle: active.filter { $0.phase == .idle }.count, target: pool.target,
+          minimum: pool.configuration.minimum, maximum: pool.configuration.maximum)
+      }, succeeded: tasksSucceeded, failed: tasksFailed)
+    do {
+      try broker.publishWorkerStatus(
+        status, expiresIn: WorkerConfiguration.defaultStatusInterval * 3)
+    } catch {
+      logger.error("publishing the worker status failed: \(error)")
     }
   }
 

@@ -38,7 +38,7 @@ extension Supervisor {
         return
       }
       let delay =
-        countdown.map { Duration.milliseconds(Int64($0 * 1000)) }
+        countdown.map { Duration.seconds(fractional: $0) }
         ?? policy.delay(afterRetries: message.retries, random: Double.random(in: 0..<1))
       scheduleRetry(delivery, after: delay, reason: reason)
     }

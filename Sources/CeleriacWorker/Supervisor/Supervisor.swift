@@ -72,6 +72,7 @@ public final class Supervisor {
   var interruptCount = 0
   var tasksSucceeded = 0
   var tasksFailed = 0
+  let startedAt = Date()
 
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
@@ -119,6 +120,7 @@ public final class Supervisor {
       turn()
     }
     flushPendingWrites()
+    publishWorkerStatus(state: "stopped")
     logger.info(
       "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
     return exitStatus
@@ -163,6 +165,7 @@ public final class Supervisor {
           minimum: pool.minimum, maximum: pool.maximum,
           maximumStep: configuration.autoscaleMaximumStep,
           scaleDownCooldown: configuration.scaleDownCooldown,
+          scaleDownInterval: configuration.scaleDownInterval,
           sampleInterval: configuration.autoscaleInterval))
     } catch {
       logger.error("\(pool.name): autoscaling off: \(error)")

@@ -79,6 +79,8 @@ public struct WorkerConfiguration: Sendable {
   public var autoscaleMaximumStep: Int
   /// How long after its last scale-up a pool waits before retiring an idle child.
   public var scaleDownCooldown: Duration
+  /// How long a shrinking pool waits between two retirements.
+  public var scaleDownInterval: Duration
 
   /// Creates a configuration with every default.
   public init(
@@ -103,6 +105,7 @@ public struct WorkerConfiguration: Sendable {
     self.autoscaleInterval = AutoscalerConfiguration.defaultSampleInterval
     self.autoscaleMaximumStep = AutoscalerConfiguration.defaultMaximumStep
     self.scaleDownCooldown = AutoscalerConfiguration.defaultScaleDownCooldown
+    self.scaleDownInterval = AutoscalerConfiguration.defaultScaleDownInterval
   }
 
   /// `celeriac@<host name>`.

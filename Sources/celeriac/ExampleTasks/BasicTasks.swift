@@ -27,7 +27,7 @@ struct SleepTask: TaskDefinition {
   static let parameters = ["seconds"]
   struct Arguments: Codable, Sendable { var seconds: Double }
   func run(_ arguments: Arguments, context: TaskContext) async throws -> Double {
-    try await Task.sleep(for: .milliseconds(Int64(arguments.seconds * 1000)))
+    try await Task.sleep(for: .seconds(fractional: arguments.seconds))
     return arguments.seconds
   }
 }
@@ -73,7 +73,7 @@ struct Progress: TaskDefinition {
   }
   func run(_ arguments: Arguments, context: TaskContext) async throws -> Int {
     for step in 1...max(arguments.steps, 1) {
-      try await Task.sleep(for: .milliseconds(Int64((arguments.delay ?? 0.05) * 1000)))
+      try await Task.sleep(for: .seconds(fractional: (arguments.delay ?? 0.05)))
       context.reportProgress(["current": .int(Int64(step)), "total": .int(Int64(arguments.steps))])
     }
     return arguments.steps
@@ -116,7 +116,7 @@ struct Record: TaskDefinition {
     _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
     if let seconds = arguments.seconds, seconds > 0 {
-      try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+      try await Task.sleep(for: .seconds(fractional: seconds))
     }
     return context.taskID
   }
