@@ -72,7 +72,13 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI"]),
+    .executableTarget(
+      name: "celeriac",
+      dependencies: [
+        "CeleriacCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     .testTarget(name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac"]),
     .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
     .testTarget(

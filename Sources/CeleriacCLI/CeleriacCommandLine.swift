@@ -13,16 +13,21 @@ import Foundation
 /// ```
 public enum CeleriacCommandLine {
   nonisolated(unsafe) static var currentApp: CeleriacApp?
+  nonisolated(unsafe) static var extraCommands: [any ParsableCommand.Type] = []
 
-  /// The app handed to ``main(app:arguments:)``.
-  static var app: CeleriacApp {
+  /// The app handed to ``main(app:commands:arguments:)``, for the app's own commands.
+  public static var app: CeleriacApp {
     guard let app = currentApp else { fatalError("CeleriacCommandLine.main(app:) was not called") }
     return app
   }
 
   /// Parses the process's arguments (or `arguments`) and runs the chosen command; exits.
-  public static func main(app: CeleriacApp, arguments: [String]? = nil) -> Never {
+  /// `commands` adds the app's own subcommands beside Celeriac's.
+  public static func main(
+    app: CeleriacApp, commands: [any ParsableCommand.Type] = [], arguments: [String]? = nil
+  ) -> Never {
     currentApp = app
+    extraCommands = commands
     let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
     if arguments.first == ChildCommand.configuration.commandName {
       ChildCommand.runFast(app: app, arguments: Array(arguments.dropFirst()))
@@ -50,11 +55,13 @@ public enum CeleriacCommandLine {
 
 /// The root command: only dispatches to subcommands.
 struct RootCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "celeriac",
-    abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
-    subcommands: [
-      WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-      PurgeCommand.self, RevokeCommand.self, ChildCommand.self,
-    ])
+  static var configuration: CommandConfiguration {
+    CommandConfiguration(
+      commandName: "celeriac",
+      abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
+      subcommands: [
+        WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
+        PurgeCommand.self, RevokeCommand.self, ChildCommand.self,
+      ] + CeleriacCommandLine.extraCommands)
+  }
 }

@@ -5,4 +5,4 @@ import CeleriacCLI
 /// demo, the test subject and the benchmark subject.
 let app = CeleriacApp(name: "celeriac")
 ExampleTasks.register(in: app)
-CeleriacCommandLine.main(app: app)
+CeleriacCommandLine.main(app: app, commands: [DemoCommand.self])

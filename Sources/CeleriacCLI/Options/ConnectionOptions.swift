@@ -1,19 +1,23 @@
 import ArgumentParser
 import Celeriac
 
-/// `--broker` and `--backend`, shared by every command that talks to them.
-struct ConnectionOptions: ParsableArguments {
+/// `--broker` and `--backend`, shared by every command that talks to them (an app's own
+/// commands too: `@OptionGroup var connection: ConnectionOptions`).
+public struct ConnectionOptions: ParsableArguments {
+  /// Creates the options (for ArgumentParser).
+  public init() {}
+
   @Option(
     help: ArgumentHelp(
       "Broker URL: sqlite:///abs/path.db, sqlite://relative.db, redis://[user:pass@]host:port/db, rediss://… (env CELERIAC_BROKER_URL; default sqlite://celeriac.db in the working directory).",
       valueName: "url"))
-  var broker: String?
+  public var broker: String?
 
   @Option(
     help: ArgumentHelp(
       "Result backend URL, same forms (env CELERIAC_RESULT_BACKEND; default: the broker's).",
       valueName: "url"))
-  var backend: String?
+  public var backend: String?
 
   /// The app's configuration with these flags applied over the environment's.
   func configuration(base: CeleriacConfiguration) -> CeleriacConfiguration {
@@ -27,7 +31,7 @@ struct ConnectionOptions: ParsableArguments {
   }
 
   /// Applies the flags to the app and opens the connection.
-  func connect(_ app: CeleriacApp) throws -> Connection {
+  public func connect(_ app: CeleriacApp) throws -> Connection {
     app.configuration = configuration(base: app.configuration)
     return try app.connection()
   }
