@@ -113,11 +113,15 @@ public final class SQLiteBroker: Broker {
     guard !tags.isEmpty else { return }
     let ids = try Self.rowIDs(tags)
     try store.write("acknowledge", unavailable: .brokerUnavailable) { db in
-      let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
-      for id in ids {
-        delete.setUncheckedArguments([id])
-        try delete.execute()
-      }
+      try Self.delete(ids, in: db)
+    }
+  }
+
+  private static func delete(_ ids: [Int64], in db: Database) throws {
+    let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
+    for id in ids {
+      delete.setUncheckedArguments([id])
+      try delete.execute()
     }
   }
 
@@ -322,5 +326,24 @@ public final class SQLiteBroker: Broker {
 
   private static func oneLine(_ text: String) -> String {
     text.split(whereSeparator: \.isNewline).joined(separator: " ")
+  }
+}
+
+extension SQLiteBroker: OutcomeCommitting {
+  /// Whether `backend` is a SQLite backend on the same file.
+  public func sharesStorage(with backend: any ResultBackend) -> Bool {
+    (backend as? SQLiteResultBackend)?.store.path == store.path
+  }
+
+  /// Stores results and deletes the acknowledged rows in one write transaction.
+  public func commit(
+    results: [TaskResultRecord], expiresIn: Duration?, acknowledging tags: [DeliveryTag]
+  ) throws {
+    let encoded = try SQLiteResultBackend.encode(results)
+    let ids = try Self.rowIDs(tags)
+    try store.write("store results and acknowledge", unavailable: .brokerUnavailable) { db in
+      try SQLiteResultBackend.upsert(encoded, expiresIn: expiresIn, in: db)
+      try Self.delete(ids, in: db)
+    }
   }
 }

@@ -39,7 +39,15 @@ public final class SQLiteResultBackend: ResultBackend {
   /// Inserts or replaces the records in one transaction.
   public func store(_ records: [TaskResultRecord], expiresIn: Duration?) throws {
     guard !records.isEmpty else { return }
-    let encoded = try records.map { record in
+    let encoded = try Self.encode(records)
+    try store.write("store results", unavailable: .backendUnavailable) { db in
+      try Self.upsert(encoded, expiresIn: expiresIn, in: db)
+    }
+  }
+
+  /// Each record with its JSON, encoded before any lock is taken.
+  static func encode(_ records: [TaskResultRecord]) throws -> [(TaskResultRecord, String)] {
+    try records.map { record in
       do {
         return (record, try JSONCoding.encodeString(record))
       } catch {
@@ -47,18 +55,22 @@ public final class SQLiteResultBackend: ResultBackend {
           .invalidArguments, "cannot encode the result of task \(record.taskID): \(error)")
       }
     }
-    try store.write("store results", unavailable: .backendUnavailable) { db in
-      let expires = expiresIn.map { unixNow() + $0.seconds }
-      let upsert = try db.cachedStatement(
-        sql: """
-          INSERT INTO results (task_id, state, record, expires) VALUES (?, ?, ?, ?)
-          ON CONFLICT (task_id) DO UPDATE
-          SET state = excluded.state, record = excluded.record, expires = excluded.expires
-          """)
-      for (record, json) in encoded {
-        upsert.setUncheckedArguments([record.taskID, record.state.rawValue, json, expires])
-        try upsert.execute()
-      }
+  }
+
+  /// Inserts or replaces encoded records inside the caller's write transaction.
+  static func upsert(
+    _ encoded: [(TaskResultRecord, String)], expiresIn: Duration?, in db: Database
+  ) throws {
+    let expires = expiresIn.map { unixNow() + $0.seconds }
+    let upsert = try db.cachedStatement(
+      sql: """
+        INSERT INTO results (task_id, state, record, expires) VALUES (?, ?, ?, ?)
+        ON CONFLICT (task_id) DO UPDATE
+        SET state = excluded.state, record = excluded.record, expires = excluded.expires
+        """)
+    for (record, json) in encoded {
+      upsert.setUncheckedArguments([record.taskID, record.state.rawValue, json, expires])
+      try upsert.execute()
     }
   }
 

@@ -118,6 +118,13 @@ extension Supervisor {
         try broker.publish(pending.publishes)
         pending.publishes.removeAll()
       }
+      if let committer = broker as? any OutcomeCommitting, committer.sharesStorage(with: backend) {
+        try committer.commit(
+          results: pending.coalescedRecords, expiresIn: configuration.resultExpiry,
+          acknowledging: pending.acknowledgements)
+        pending.records.removeAll()
+        pending.acknowledgements.removeAll()
+      }
       if !pending.records.isEmpty {
         try backend.store(pending.coalescedRecords, expiresIn: configuration.resultExpiry)
         pending.records.removeAll()

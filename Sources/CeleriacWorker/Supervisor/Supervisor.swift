@@ -133,7 +133,6 @@ public final class Supervisor {
     readChildMessages(from: ready)
     reapExitedChildren(ready)
     enforceHeartbeatsAndTimeLimits()
-    flushPendingWrites()
     if case .running = runState { dispatchTasks() }
     flushPendingWrites()
     maintainPools()
