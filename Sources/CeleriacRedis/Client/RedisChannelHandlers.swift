@@ -77,6 +77,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
   private var batch: [RESPValue] = []
   private var closedError: RedisError?
   private var timer: Scheduled<Void>?
+  private var timerDeadline = NIODeadline.uptimeNanoseconds(0)
 
   /// In pub/sub mode, `message` and `pmessage` arrays go to ``pushHandler``, not to a command.
   var pubSubMode = false
@@ -109,7 +110,9 @@ final class RedisCommandHandler: ChannelInboundHandler {
     let deadline = NIODeadline.now() + request.timeout
     self.pending.append(
       Pending(replies: request.replies, deadline: deadline, promise: request.promise))
-    if self.timer == nil {
+    // One timer at a time; re-armed only when this deadline is earlier (a shorter timeout).
+    if self.timer == nil || deadline < self.timerDeadline {
+      self.timer?.cancel()
       self.scheduleTimer(at: deadline, context: context)
     }
     context.writeAndFlush(Self.wrapOutboundOut(request.bytes), promise: nil)
@@ -129,8 +132,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
       let error = RedisError(
         code: .protocolError,
         message: "Redis at \(self.endpoint) sent a reply nobody asked for: \(value)")
-      self.close(error)
-      context.close(promise: nil)
+      self.closeChannel(error, context: context)
       return
     }
     switch head.promise {
@@ -153,8 +155,8 @@ final class RedisCommandHandler: ChannelInboundHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    self.close(RedisError.wrap(error, endpoint: self.endpoint, connecting: false))
-    context.close(promise: nil)
+    self.closeChannel(
+      RedisError.wrap(error, endpoint: self.endpoint, connecting: false), context: context)
   }
 
   func channelInactive(context: ChannelHandlerContext) {
@@ -179,25 +181,37 @@ final class RedisCommandHandler: ChannelInboundHandler {
     }
   }
 
+  /// Closes the channel first (so `isActive` is false when the callers wake up), then fails
+  /// the requests in flight with `error`.
+  private func closeChannel(_ error: RedisError, context: ChannelHandlerContext) {
+    if self.closedError == nil {
+      self.closedError = error
+    }
+    context.close(promise: nil)
+    self.close(error)
+  }
+
   private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+    self.timerDeadline = deadline
     self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
       self.timerFired()
     }
   }
 
-  /// Checks the oldest request: past its deadline, everything in flight fails with `.timeout`
-  /// and the connection is closed (its replies could no longer be matched).
+  /// Checks the requests in flight: if one is past its deadline, all of them fail with
+  /// `.timeout` and the connection is closed (later replies could no longer be matched).
+  /// Runs at most once per timeout period when commands keep coming.
   private func timerFired() {
     self.timer = nil
-    guard let head = self.pending.first, let context else { return }
-    if head.deadline <= .now() {
-      self.close(
+    guard let context, let earliest = self.pending.lazy.map(\.deadline).min() else { return }
+    if earliest <= .now() {
+      self.closeChannel(
         RedisError(
           code: .timeout,
-          message: "Redis at \(self.endpoint) did not answer in time; connection closed"))
-      context.close(promise: nil)
+          message: "Redis at \(self.endpoint) did not answer in time; connection closed"),
+        context: context)
     } else {
-      self.scheduleTimer(at: head.deadline, context: context)
+      self.scheduleTimer(at: earliest, context: context)
     }
   }
 
