@@ -157,7 +157,9 @@ public final class RedisConnection: Sendable {
     return self.pipeline(commands, timeout: self.options.connectTimeout)
       .flatMapErrorThrowing { error in
         var redisError = RedisError.wrap(error, endpoint: endpoint, connecting: true)
-        if redisError.code == .closed || redisError.code == .timeout {
+        if redisError.code == .connectionFailed, let reason = redisError.tlsReason {
+          redisError.message = "cannot connect to Redis at \(endpoint): \(reason)"
+        } else if redisError.code == .closed || redisError.code == .timeout {
           redisError.message = "cannot connect to Redis at \(endpoint): \(redisError.message)"
         }
         throw redisError

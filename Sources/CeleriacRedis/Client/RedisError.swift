@@ -57,10 +57,19 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     }
     if error is NIOSSLError || error is NIOSSLExtraError {
       return RedisError(
-        code: .connectionFailed, message: "TLS failure with Redis at \(endpoint): \(reason)")
+        code: .connectionFailed, message: "\(Self.tlsPrefix)\(endpoint): \(reason)")
     }
     return RedisError(
       code: .closed, message: "connection to Redis at \(endpoint) failed: \(reason)")
+  }
+
+  private static let tlsPrefix = "TLS failure with Redis at "
+
+  /// For a TLS failure made by ``wrap(_:endpoint:connecting:)``, the reason alone.
+  var tlsReason: String? {
+    guard self.message.hasPrefix(Self.tlsPrefix), let colon = self.message.firstRange(of: ": ")
+    else { return nil }
+    return String(self.message[colon.upperBound...])
   }
 
   /// A short lowercase reason for a NIO error ("connection refused", "timed out after 2 s").
@@ -80,6 +89,8 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
       return "timed out after \(Self.format(amount))"
     case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed, ChannelError.eof:
       return "connection closed"
+    case NIOSSLError.handshakeFailed(let inner):
+      return "TLS handshake failed: \(Self.boringSSLReason(inner))"
     case let error as NIOSSLError:
       return "TLS error: \(error)"
     case let error as NIOSSLExtraError:
@@ -87,6 +98,18 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     default:
       return "\(error)"
     }
+  }
+
+  /// The reason codes of a BoringSSL error ("CERTIFICATE_VERIFY_FAILED"), or its description.
+  static func boringSSLReason(_ error: BoringSSLError) -> String {
+    guard case .sslError(let messages) = error, !messages.isEmpty else { return "\(error)" }
+    let reasons = messages.map { message -> String in
+      // "Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:REASON at file:line"
+      let text = "\(message)"
+      guard let marker = text.firstRange(of: "OPENSSL_internal:") else { return text }
+      return String(text[marker.upperBound...].prefix { $0 != " " })
+    }
+    return reasons.joined(separator: ", ")
   }
 
   static func errnoText(_ code: CInt) -> String {
