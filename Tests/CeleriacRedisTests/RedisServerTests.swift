@@ -239,3 +239,27 @@ extension RedisError.Code {
     return false
   }
 }
+
+@Suite("Redis client under concurrent use", .serialized)
+struct RedisConcurrencyTests {
+  @Test("replies are matched to their commands when many tasks share one connection")
+  func concurrentCallers() async throws {
+    try await withServer { _, client in
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<8 {
+          group.addTask {
+            for index in 0..<200 {
+              let value = "worker-\(worker)-value-\(index)"
+              let replies = try await client.pipeline([
+                ["SET", "key-\(worker)", value], ["GET", "key-\(worker)"],
+              ])
+              #expect(replies.last?.string == value)
+              #expect(try await client.send(["ECHO", value]).string == value)
+            }
+          }
+        }
+        try await group.waitForAll()
+      }
+    }
+  }
+}
