@@ -155,8 +155,14 @@ final class RedisCommandHandler: ChannelInboundHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    self.closeChannel(
-      RedisError.wrap(error, endpoint: self.endpoint, connecting: false), context: context)
+    var redisError = RedisError.wrap(error, endpoint: self.endpoint, connecting: false)
+    if redisError.code == .protocolError {
+      // Parse errors come from the decoder, which does not know the server: name it here.
+      redisError.message = redisError.message.replacing(
+        "invalid RESP from Redis:", with: "invalid RESP from Redis at \(self.endpoint):",
+        maxReplacements: 1)
+    }
+    self.closeChannel(redisError, context: context)
   }
 
   func channelInactive(context: ChannelHandlerContext) {
