@@ -1,0 +1,254 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// How quickly ``RedisClient`` tries again after a failed connection attempt.
+public struct RedisReconnectBackoff: Sendable, Hashable {
+  /// The wait after the first failed attempt; it doubles with every further failure.
+  public var initial: TimeAmount
+  /// The longest wait between two attempts.
+  public var maximum: TimeAmount
+
+  /// Creates a backoff policy; by default 100 ms doubling up to 5 s, each with jitter.
+  public init(initial: TimeAmount = .milliseconds(100), maximum: TimeAmount = .seconds(5)) {
+    self.initial = initial
+    self.maximum = maximum
+  }
+
+  /// The wait after `failures` consecutive failed attempts (at least 1): between half and all
+  /// of `initial * 2^(failures-1)`, capped at `maximum`.
+  func delay(afterFailures failures: Int) -> TimeAmount {
+    let exponent = min(max(failures - 1, 0), 30)
+    let (scaled, overflow) = self.initial.nanoseconds.multipliedReportingOverflow(
+      by: Int64(1) << exponent)
+    let full = max(0, overflow ? self.maximum.nanoseconds : min(scaled, self.maximum.nanoseconds))
+    return .nanoseconds(Int64.random(in: (full / 2)...full))
+  }
+}
+
+/// A Redis client that owns one event loop thread and one connection, made lazily.
+///
+/// When the connection drops, the commands in flight fail with `.closed` and the next command
+/// reconnects. If that fails, commands fail fast with the connection error until the backoff
+/// delay has passed, then one more attempt is made: the caller decides whether to retry.
+/// Call ``shutdown()`` or ``shutdownSync()`` when done, to stop the event loop thread.
+public final class RedisClient: Sendable {
+  private enum State {
+    case disconnected(failures: Int, retryAt: NIODeadline?, lastError: RedisError?)
+    case connecting(EventLoopFuture<RedisConnection>, failures: Int)
+    case connected(RedisConnection)
+    case shutDown
+  }
+
+  /// The URL connected to.
+  public let url: RedisURL
+  /// The options of every connection.
+  public let options: RedisConnectionOptions
+  /// The reconnection policy.
+  public let backoff: RedisReconnectBackoff
+  private let group: MultiThreadedEventLoopGroup
+  private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
+
+  /// The client's event loop (one thread).
+  public var eventLoop: any EventLoop { self.group.next() }
+
+  /// Creates a client; no connection is made until the first command (or ``connect()``).
+  public init(
+    url: RedisURL,
+    options: RedisConnectionOptions = RedisConnectionOptions(),
+    backoff: RedisReconnectBackoff = RedisReconnectBackoff()
+  ) {
+    self.url = url
+    self.options = options
+    self.backoff = backoff
+    self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+  }
+
+  /// Creates a client from a URL string; throws `.invalidURL` if it cannot be parsed.
+  public convenience init(_ url: String, options: RedisConnectionOptions = RedisConnectionOptions())
+    throws
+  {
+    self.init(url: try RedisURL(url), options: options)
+  }
+
+  // MARK: - Connection management
+
+  /// The open connection, connecting first if needed (see the type's documentation).
+  public func connectionFuture() -> EventLoopFuture<RedisConnection> {
+    enum Action {
+      case use(EventLoopFuture<RedisConnection>)
+      case connect(EventLoopPromise<RedisConnection>)
+      case fail(RedisError)
+    }
+    let eventLoop = self.group.next()
+    let action = self.state.withLock { state -> Action in
+      switch state {
+      case .connected(let connection) where connection.isConnected:
+        return .use(eventLoop.makeSucceededFuture(connection))
+      case .connecting(let future, _):
+        return .use(future)
+      case .shutDown:
+        return .fail(
+          RedisError(
+            code: .closed, message: "Redis client for \(self.url.endpoint) was shut down"))
+      case .disconnected(_, let retryAt?, let lastError?) where retryAt > .now():
+        let wait = (retryAt - .now()).nanoseconds / 1_000_000
+        var error = lastError
+        error.message += " (next attempt in \(wait) ms)"
+        return .fail(error)
+      case .connected, .disconnected:
+        var failures = 0
+        if case .disconnected(let count, _, _) = state { failures = count }
+        let promise = eventLoop.makePromise(of: RedisConnection.self)
+        state = .connecting(promise.futureResult, failures: failures)
+        return .connect(promise)
+      }
+    }
+    switch action {
+    case .use(let future):
+      return future
+    case .fail(let error):
+      return eventLoop.makeFailedFuture(error)
+    case .connect(let promise):
+      promise.futureResult.whenComplete { result in
+        let orphan = self.state.withLock { state -> RedisConnection? in
+          guard case .connecting(_, let previousFailures) = state else {
+            return try? result.get()  // Shut down meanwhile: close what was opened.
+          }
+          switch result {
+          case .success(let connection):
+            state = .connected(connection)
+          case .failure(let error):
+            let failures = previousFailures + 1
+            state = .disconnected(
+              failures: failures,
+              retryAt: .now() + self.backoff.delay(afterFailures: failures),
+              lastError: RedisError.wrap(error, endpoint: self.url.endpoint, connecting: true))
+          }
+          return nil
+        }
+        orphan?.channel.close(promise: nil)
+      }
+      RedisConnection.connect(to: self.url, options: self.options, on: eventLoop)
+        .cascade(to: promise)
+      return promise.futureResult
+    }
+  }
+
+  /// Connects now (if not connected), to check the URL and credentials early.
+  public func connect() async throws {
+    _ = try await self.connectionFuture().get()
+  }
+
+  /// Connects now (if not connected), blocking the calling thread.
+  public func connectSync() throws {
+    _ = try self.connectionFuture().wait()
+  }
+
+  /// The current connection if it is open, without connecting.
+  private var openConnection: RedisConnection? {
+    self.state.withLock { state in
+      if case .connected(let connection) = state, connection.isConnected { return connection }
+      return nil
+    }
+  }
+
+  // MARK: - Commands
+
+  /// Sends one command (see ``RedisConnection/sendFuture(_:timeout:)``).
+  public func sendFuture(
+    _ command: [any RESPArgument],
+    timeout: TimeAmount? = nil
+  ) -> EventLoopFuture<RESPValue> {
+    if let connection = self.openConnection {
+      return connection.sendFuture(command, timeout: timeout)
+    }
+    return self.connectionFuture().flatMap { $0.sendFuture(command, timeout: timeout) }
+  }
+
+  /// Sends commands in one pipeline (see ``RedisConnection/pipelineFuture(_:timeout:)``).
+  public func pipelineFuture(
+    _ commands: [[any RESPArgument]],
+    timeout: TimeAmount? = nil
+  ) -> EventLoopFuture<[RESPValue]> {
+    if let connection = self.openConnection {
+      return connection.pipelineFuture(commands, timeout: timeout)
+    }
+    return self.connectionFuture().flatMap { $0.pipelineFuture(commands, timeout: timeout) }
+  }
+
+  /// Sends one command and suspends until its reply; error replies throw `.serverError`.
+  public func send(
+    _ command: [any RESPArgument],
+    timeout: TimeAmount? = nil
+  ) async throws -> RESPValue {
+    try await self.sendFuture(command, timeout: timeout).get()
+  }
+
+  /// Sends commands in one pipeline and suspends until all replies are in (errors included).
+  public func pipeline(
+    _ commands: [[any RESPArgument]],
+    timeout: TimeAmount? = nil
+  ) async throws -> [RESPValue] {
+    try await self.pipelineFuture(commands, timeout: timeout).get()
+  }
+
+  /// Sends one command and blocks the calling (non-event-loop) thread until its reply.
+  public func sendSync(
+    _ command: [any RESPArgument],
+    timeout: TimeAmount? = nil
+  ) throws -> RESPValue {
+    try self.sendFuture(command, timeout: timeout).wait()
+  }
+
+  /// Sends commands in one pipeline and blocks the calling (non-event-loop) thread.
+  public func pipelineSync(
+    _ commands: [[any RESPArgument]],
+    timeout: TimeAmount? = nil
+  ) throws -> [RESPValue] {
+    try self.pipelineFuture(commands, timeout: timeout).wait()
+  }
+
+  // MARK: - Pub/sub
+
+  /// Subscribes a new, dedicated connection to `channel` (on the client's event loop).
+  public func subscribeFuture(to channel: String) -> EventLoopFuture<RedisSubscription> {
+    RedisSubscription.subscribe(
+      to: channel, url: self.url, options: self.options, on: self.group.next())
+  }
+
+  /// Subscribes a new, dedicated connection to `channel`, suspending until subscribed.
+  public func subscribe(to channel: String) async throws -> RedisSubscription {
+    try await self.subscribeFuture(to: channel).get()
+  }
+
+  /// Subscribes a new, dedicated connection to `channel`, blocking until subscribed.
+  public func subscribeSync(to channel: String) throws -> RedisSubscription {
+    try self.subscribeFuture(to: channel).wait()
+  }
+
+  // MARK: - Shutdown
+
+  /// Closes the connection and stops the event loop thread; later commands fail with `.closed`.
+  public func shutdown() async {
+    let connection = self.markShutDown()
+    await connection?.close()
+    try? await self.group.shutdownGracefully()
+  }
+
+  /// Closes the connection and stops the event loop thread, blocking until done. Must not be
+  /// called on the client's event loop.
+  public func shutdownSync() {
+    let connection = self.markShutDown()
+    connection?.closeSync()
+    try? self.group.syncShutdownGracefully()
+  }
+
+  private func markShutDown() -> RedisConnection? {
+    self.state.withLock { state in
+      defer { state = .shutDown }
+      if case .connected(let connection) = state { return connection }
+      return nil
+    }
+  }
+}
