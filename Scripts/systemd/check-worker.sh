@@ -258,6 +258,31 @@ else
   fail "stop: the 2 tasks never started"
 fi
 
+# --- 7b. EXTEND_TIMEOUT_USEC keeps a drain alive past TimeoutStopSec= ----------------------
+printf '[Service]\nTimeoutStopSec=2s\n' >/etc/systemd/system/"$U".d/60-short-stop-timeout.conf
+systemctl daemon-reload
+record=$STATE/extend-record.txt
+ids=$OUT/extend-ids.txt
+rm -f "$record"
+if systemctl start "$U" && "$C" send tasks.record "$record" 5 >"$ids" \
+  && wait_until 20 lines_at_least "$record" 1; then
+  stop_t0=$(now_ms)
+  if systemctl stop "$U"; then stop_rc=0; else stop_rc=$?; fi
+  stop_ms=$(($(now_ms) - stop_t0))
+  if [ "$stop_rc" = 0 ] && [ "$stop_ms" -gt 2500 ] && is_state inactive \
+    && [ "$(prop Result)" = success ] && all_success "$ids"; then
+    pass "stop past TimeoutStopSec=2s: EXTEND_TIMEOUT_USEC kept the drain alive for $stop_ms ms;" \
+      "the 5 s task SUCCESS, Result=success"
+  else
+    fail "stop past TimeoutStopSec=2s: rc=$stop_rc after $stop_ms ms, state=$(prop ActiveState)" \
+      "Result=$(prop Result), task: $("$C" result "$(cat "$ids")" 2>&1 | head -c 80)"
+  fi
+else
+  fail "stop past TimeoutStopSec=2s: could not start the unit or the task"
+fi
+rm -f /etc/systemd/system/"$U".d/60-short-stop-timeout.conf
+systemctl daemon-reload
+
 # --- 8. the per-queue template ----------------------------------------------------------------
 T=celeriac-worker@images.service
 if systemctl start "$T" && is_state active "$T"; then
