@@ -74,10 +74,13 @@ struct DemoCommand: ParsableCommand {
         }
       }
       var counts: [String: Int] = [:]
-      for message in messages { counts[records[message.id]?.state.rawValue ?? "PENDING", default: 0] += 1 }
+      for message in messages {
+        counts[records[message.id]?.state.rawValue ?? "PENDING", default: 0] += 1
+      }
       let states = ["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE"]
         .map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: "  ")
-      let pools = (try? connection.broker.workerStatuses())?.flatMap(\.pools)
+      let pools =
+        (try? connection.broker.workerStatuses())?.flatMap(\.pools)
         .map { "\($0.name) \($0.busy)/\($0.busy + $0.idle) busy" }.joined(separator: ", ") ?? ""
       let elapsed = String(format: "%5.1f s", Date().timeIntervalSince(started))
       print("[\(elapsed)] \(states) | children: \(pools)")
@@ -87,14 +90,17 @@ struct DemoCommand: ParsableCommand {
     }
   }
 
-  private func summarize(_ messages: [TaskMessage], records: [String: TaskResultRecord], elapsed: Double) {
+  private func summarize(
+    _ messages: [TaskMessage], records: [String: TaskResultRecord], elapsed: Double
+  ) {
     print("\nsummary after \(String(format: "%.1f", elapsed)) s:")
     let byName = Dictionary(grouping: messages, by: \.name)
     for name in byName.keys.sorted() {
       let group = byName[name]!
       let succeeded = group.filter { records[$0.id]?.state == .success }.count
       let failed = group.filter { records[$0.id]?.state == .failure }
-      var line = "  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(succeeded)/\(group.count) succeeded"
+      var line =
+        "  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(succeeded)/\(group.count) succeeded"
       if let first = failed.first, let failure = records[first.id]?.failure {
         line += ", \(failed.count) failed (\(failure))"
       }

@@ -7,12 +7,14 @@ public struct ConnectionOptions: ParsableArguments {
   /// Creates the options (for ArgumentParser).
   public init() {}
 
+  /// `--broker`: the broker URL, if given.
   @Option(
     help: ArgumentHelp(
       "Broker URL: sqlite:///abs/path.db, sqlite://relative.db, redis://[user:pass@]host:port/db, rediss://… (env CELERIAC_BROKER_URL; default sqlite://celeriac.db in the working directory).",
       valueName: "url"))
   public var broker: String?
 
+  /// `--backend`: the result backend URL, if given.
   @Option(
     help: ArgumentHelp(
       "Result backend URL, same forms (env CELERIAC_RESULT_BACKEND; default: the broker's).",

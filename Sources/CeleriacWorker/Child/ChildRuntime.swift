@@ -43,6 +43,9 @@ public enum ChildRuntime {
     for signal in [SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGINT, SIGQUIT, SIGPIPE] {
       _ = celeriac_ignore_signal(signal)
     }
+    // A hung child gets SIGABRT from the supervisor: it must end, not be caught by the
+    // Swift runtime's backtracer.
+    _ = celeriac_reset_signal_handler(SIGABRT)
     let channel = LineChannel(fd: options.socketFD)
     do {
       try channel.send(ChildEvent.ready(pid: getpid()))

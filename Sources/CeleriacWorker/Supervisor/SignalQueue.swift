@@ -48,6 +48,9 @@ public enum SignalQueue {
     writeFD = fds[1]
     _ = celeriac_unblock_all_signals()
     _ = celeriac_ignore_signal(SIGPIPE)
+    // The Swift runtime's backtracer catches SIGABRT and may return from it for a signal sent
+    // from outside (systemd's watchdog, an operator): make ABRT terminate, as it should.
+    _ = celeriac_reset_signal_handler(SIGABRT)
     for signal in SupervisorSignal.allCases {
       _ = celeriac_install_signal_handler(signal.rawValue) { number in
         var byte = UInt8(truncatingIfNeeded: number)

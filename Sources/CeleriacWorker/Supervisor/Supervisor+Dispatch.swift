@@ -105,9 +105,10 @@ extension Supervisor {
       return
     }
     if !message.options.ignoreResult {
-      pending.record(
+      pending.recordStarted(
         TaskResultRecord(
-          taskID: message.id, state: .started, name: message.name, retries: message.retries))
+          taskID: message.id, state: .started, name: message.name, retries: message.retries),
+        at: now)
     }
   }
 

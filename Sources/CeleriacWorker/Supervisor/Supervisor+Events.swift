@@ -47,6 +47,7 @@ extension Supervisor {
     if case .warmShutdown(let shutdownDeadline) = runState {
       deadline = min(deadline, shutdownDeadline)
     }
+    if let started = pending.nextStartedDue { deadline = min(deadline, started) }
     var timeout = max(.zero, deadline - now)
     if case .running = runState, hasIdleChildren {
       timeout = min(timeout, idlePollInterval)

@@ -96,6 +96,7 @@ extension Supervisor {
       logger.warning(
         "task \(message.name)[\(message.id)] lost (\(why)): returning it to \(message.queue) (redelivery \(delivery.redeliveries + 1) of \(message.options.maxRedeliveries))"
       )
+      pending.deferredStarted[message.id] = nil
       pending.redeliveries.append(delivery.tag)
     } else if message.options.requeuesWhenLost {
       fail(
@@ -112,6 +113,7 @@ extension Supervisor {
 
   /// Writes everything collected this turn; on error keeps it for the next turn.
   func flushPendingWrites() {
+    pending.promoteStarted(now: clock.now)
     guard !pending.isEmpty else { return }
     do {
       if !pending.publishes.isEmpty {
