@@ -157,9 +157,9 @@ extension Supervisor {
       slot: slot, kind: kind, uptime: uptime, now: policyTime(now))
     switch decision {
     case .restart(let delay):
-      if kind != .planned {
-        logger.info("restarting \(poolName) slot \(slot) in \(delay.shortDescription)")
-      }
+      // A planned exit frees its slot for `fillSlots`; only a crash waits out a backoff.
+      guard kind != .planned else { return }
+      logger.info("restarting \(poolName) slot \(slot) in \(delay.shortDescription)")
       pools[index].pendingRestarts[slot] = now + delay
     case .giveUp(let reason):
       logger.critical("\(poolName): \(reason); giving up")

@@ -10,7 +10,7 @@ extension Supervisor {
   func performHousekeeping() {
     let now = clock.now
     guard now >= nextHousekeeping else { return }
-    nextHousekeeping = now + configuration.housekeepingInterval
+    nextHousekeeping = now + housekeepingInterval
     do {
       try broker.renewLease(for: consumer)
       let recovered = try broker.recoverAbandoned()
@@ -21,6 +21,12 @@ extension Supervisor {
     } catch {
       logger.error("housekeeping failed: \(error)")
     }
+  }
+
+  /// The housekeeping interval, at most a third of the lease: renewing any later would make
+  /// this supervisor's own tasks look abandoned.
+  var housekeepingInterval: Duration {
+    min(configuration.housekeepingInterval, configuration.lease / 3)
   }
 
   /// Sends READY once every pool's first children are up, STATUS when it changes (at most every

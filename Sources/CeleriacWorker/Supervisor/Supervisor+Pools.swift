@@ -27,7 +27,9 @@ extension Supervisor {
     for (slot, due) in pools[index].pendingRestarts.sorted(by: { $0.key < $1.key }) {
       guard due <= now else { used.insert(slot); count += 1; continue }
       pools[index].pendingRestarts[slot] = nil
-      guard slot < pools[index].target, !used.contains(slot) else { continue }
+      guard slot < pools[index].target, count < pools[index].target, !used.contains(slot) else {
+        continue
+      }
       if spawnChild(poolIndex: index, slot: slot) { used.insert(slot); count += 1 }
     }
     var slot = 0
