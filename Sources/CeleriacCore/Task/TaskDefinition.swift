@@ -71,7 +71,11 @@ extension TaskDefinition {
       "argument '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is not \(type)"
     case .valueNotFound(let type, let context):
       "argument '\(context.codingPath.map(\.stringValue).joined(separator: "."))' must be \(type)"
-    case .dataCorrupted(let context): context.debugDescription
+    case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+      "argument '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is not valid"
+    case .dataCorrupted:
+      // Foundation reports a number that does not fit (1.5 for an Int) without a coding path.
+      "arguments do not fit the parameter types (a fraction or an out-of-range number?)"
     @unknown default: "arguments do not fit"
     }
   }

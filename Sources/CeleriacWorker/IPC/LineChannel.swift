@@ -74,12 +74,8 @@ public final class LineChannel: @unchecked Sendable {
     }
     let messages = try drainLines(type)
     if closed && messages.isEmpty { return nil }
-    if closed { pendingClose = true }
     return messages
   }
-
-  /// Whether the peer closed the socket after the last messages were returned.
-  public private(set) var pendingClose = false
 
   /// Blocks until one message arrives; `nil` when the peer closed the socket.
   public func receive<Message: Decodable>(_ type: Message.Type) throws -> Message? {
