@@ -89,7 +89,7 @@ public final class SQLiteBroker: Broker {
               batch.deliveries.append(
                 Delivery(
                   tag: DeliveryTag(rawValue: String(row.id)), message: message,
-                  redeliveries: row.redeliveries))
+                  redeliveries: row.redeliveries, messageJSON: row.payload))
             } catch {
               malformed += 1
               let reason = "malformed task message: \(Self.describe(error))"

@@ -22,6 +22,12 @@ struct WorkerOptions: ParsableArguments {
       valueName: "[queue=]max,min"))
   var autoscale: [String] = []
 
+  @Option(
+    help:
+      "Tasks the supervisor claims ahead per child, held by the supervisor (never by a child) and handed to whichever child is idle first; 0 claims only for idle children (default: \(WorkerConfiguration.defaultPrefetchMultiplier))."
+  )
+  var prefetchMultiplier: Int?
+
   @Option(help: "Replace a child after it ran this many tasks.")
   var maxTasksPerChild: Int?
 
@@ -134,6 +140,11 @@ struct WorkerOptions: ParsableArguments {
       let (maximum, minimum) = bounds[queue] ?? bounds[""] ?? (size, size)
       return PoolConfiguration(queues: [queue], minimum: minimum, maximum: maximum)
     }
+    let prefetch = prefetchMultiplier ?? file.int("prefetch-multiplier")
+    if let prefetch, prefetch < 0 {
+      throw ValidationError("--prefetch-multiplier must not be negative, got \(prefetch)")
+    }
+    result.prefetchMultiplier = prefetch ?? result.prefetchMultiplier
     result.maxTasksPerChild = try positive(
       maxTasksPerChild ?? file.int("max-tasks-per-child"), "--max-tasks-per-child")
     result.maxMemoryPerChildKiB = try positive(
@@ -275,7 +286,8 @@ extension WorkerOptions {
   /// Long names the config file accepts.
   static let _knownKeys = [
     "queues", "concurrency", "autoscale", "max-tasks-per-child", "max-memory-per-child",
-    "time-limit", "soft-time-limit", "hostname", "child-timeout", "heartbeat-interval",
+    "prefetch-multiplier", "time-limit", "soft-time-limit", "hostname", "child-timeout",
+    "heartbeat-interval",
     "graceful-timeout", "restart-backoff-min", "restart-backoff-max", "stable-uptime",
     "crash-loop-window", "autoscale-interval", "scale-up-step", "scale-down-cooldown",
     "scale-down-interval", "lease",

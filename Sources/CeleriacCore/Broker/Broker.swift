@@ -70,12 +70,18 @@ public struct Delivery: Sendable, Equatable {
   public var message: TaskMessage
   /// How many times this task came back after its child or supervisor was lost.
   public var redeliveries: Int
+  /// `message` as ``TaskMessage`` JSON, when the broker stores it that way (SQLite): the
+  /// supervisor forwards it to a child as it is instead of encoding the message again.
+  public var messageJSON: String?
 
   /// Creates a delivery.
-  public init(tag: DeliveryTag, message: TaskMessage, redeliveries: Int = 0) {
+  public init(
+    tag: DeliveryTag, message: TaskMessage, redeliveries: Int = 0, messageJSON: String? = nil
+  ) {
     self.tag = tag
     self.message = message
     self.redeliveries = redeliveries
+    self.messageJSON = messageJSON
   }
 }
 

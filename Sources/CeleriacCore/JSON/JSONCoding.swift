@@ -4,7 +4,7 @@ import Foundation
 public enum JSONCoding {
   /// Encodes `value` to compact JSON with sorted keys and ISO 8601 dates.
   public static func encode<T: Encodable>(_ value: T) throws -> Data {
-    try makeEncoder().encode(value)
+    try encoder.encode(value)
   }
 
   /// Encodes `value` to a compact JSON string.
@@ -14,7 +14,7 @@ public enum JSONCoding {
 
   /// Decodes a `T` from JSON bytes.
   public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-    try makeDecoder().decode(type, from: data)
+    try decoder.decode(type, from: data)
   }
 
   /// Decodes a `T` from a JSON string.
@@ -33,6 +33,11 @@ public enum JSONCoding {
     if let json = json as? T { return json }
     return try decode(type, from: try encode(json))
   }
+
+  // Made once: building a coder costs more than coding a small message. Both are safe to
+  // share between threads (their options are not changed after this).
+  private static let encoder = makeEncoder()
+  private static let decoder = makeDecoder()
 
   private static func makeEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()

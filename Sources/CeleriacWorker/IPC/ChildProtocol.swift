@@ -25,6 +25,26 @@ public struct RunRequest: Codable, Sendable, Equatable {
   }
 }
 
+extension SupervisorCommand {
+  /// The JSON line of `.run(request)` built around `messageJSON` (the request's message as
+  /// ``TaskMessage`` JSON, e.g. straight from the broker) without encoding the message again.
+  /// It decodes exactly as the `Codable` encoding of the same command does.
+  public static func runLine(tag: String, messageJSON: String, softTimeLimit: Double?) throws
+    -> [UInt8]
+  {
+    var line = Array(#"{"run":{"_0":{"tag":"#.utf8)
+    line += try JSONCoding.encode(tag)
+    if let softTimeLimit {
+      line += Array(#","softTimeLimit":"#.utf8)
+      line += try JSONCoding.encode(softTimeLimit)
+    }
+    line += Array(#","message":"#.utf8)
+    line += Array(messageJSON.utf8)
+    line += Array("}}}\n".utf8)
+    return line
+  }
+}
+
 /// What a child tells its supervisor.
 public enum ChildEvent: Codable, Sendable, Equatable {
   /// The child has booted and is idle.

@@ -27,6 +27,11 @@ public final class LineChannel: @unchecked Sendable {
   public func send<Message: Encodable>(_ message: Message) throws {
     var data = try encoder.encode(message)
     data.append(UInt8(ascii: "\n"))
+    try sendLine(data)
+  }
+
+  /// Sends one complete line (JSON ending in a newline) as it is.
+  public func sendLine<Bytes: ContiguousBytes>(_ data: Bytes) throws {
     writeLock.lock()
     defer { writeLock.unlock() }
     try data.withUnsafeBytes { raw in

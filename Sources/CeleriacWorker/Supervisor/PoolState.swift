@@ -12,6 +12,10 @@ struct PoolState {
   /// The last depth read from the broker.
   var depth = 0
   var nextAutoscaleSample: ContinuousClock.Instant
+  /// Tasks claimed ahead for this pool, held by the supervisor until a child is idle.
+  var reserved: [Delivery] = []
+  /// The last claim returned fewer tasks than asked for.
+  var queueLooksEmpty = false
 
   var name: String { configuration.name }
 }

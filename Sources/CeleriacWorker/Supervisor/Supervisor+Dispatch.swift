@@ -2,46 +2,83 @@ import CeleriacCore
 import Foundation
 
 extension Supervisor {
-  /// Claims exactly as many tasks as each pool has idle children and hands them over at once:
-  /// no child ever holds a task it cannot start.
+  /// Hands tasks to idle children: first from the pool's reserve, then freshly claimed.
+  ///
+  /// A child only ever receives a task it starts at once. The supervisor may hold a small
+  /// reserve per pool (`--prefetch-multiplier` × children, under the same lease) so that a
+  /// child that finishes gets its next task without waiting for the broker, and claims are
+  /// batched; whichever child is idle first takes the next reserved task.
   func dispatchTasks() {
     var claimedAny = false
     var anyIdle = false
-    for pool in pools {
+    for index in pools.indices {
       var idle = children.values.filter {
-        $0.poolName == pool.name && $0.phase == .idle && !$0.retireAfterTask
+        $0.poolName == pools[index].name && $0.phase == .idle && !$0.retireAfterTask
       }
-      guard !idle.isEmpty else { continue }
-      anyIdle = true
-      let batch: ClaimBatch
-      do {
-        batch = try broker.claim(
-          from: pool.configuration.queues, limit: idle.count, consumer: consumer)
-      } catch {
-        logger.error("claim from \(pool.name) failed: \(error)")
-        continue
+      anyIdle = anyIdle || !idle.isEmpty
+      while !idle.isEmpty, !pools[index].reserved.isEmpty {
+        start(pools[index].reserved.removeFirst(), on: idle.removeLast())
       }
-      for entry in batch.deadLettered {
-        logger.error(
-          "dead-lettered a message from \(entry.queue) (task \(entry.taskID ?? "unknown")): \(entry.reason)"
-        )
-        if let id = entry.taskID {
-          pending.record(
-            TaskResultRecord(
-              taskID: id, state: .failure,
-              failure: TaskFailure(
-                type: TaskFailure.badMessage, message: entry.reason,
-                module: TaskFailure.celeryExceptionsModule)))
+      let want = claimSize(poolIndex: index, idle: idle.count)
+      guard want > 0 else { continue }
+      guard let deliveries = claim(poolIndex: index, limit: want) else { continue }
+      claimedAny = claimedAny || !deliveries.isEmpty
+      pools[index].queueLooksEmpty = deliveries.count < want
+      for delivery in screen(deliveries) {
+        if let child = idle.popLast() {
+          start(delivery, on: child)
+        } else {
+          pools[index].reserved.append(delivery)
         }
-      }
-      claimedAny = claimedAny || !batch.deliveries.isEmpty
-      let runnable = screen(batch.deliveries)
-      for delivery in runnable {
-        let child = idle.removeLast()
-        start(delivery, on: child)
       }
     }
     adjustIdlePolling(claimedAny: claimedAny, anyIdle: anyIdle)
+  }
+
+  /// How many tasks to claim for a pool now: enough for its idle children plus a refill of
+  /// its reserve once that is half used, and only for idle children while the queue looked
+  /// empty at the last claim (so a busy pool does not claim from an empty queue every turn).
+  func claimSize(poolIndex index: Int, idle: Int) -> Int {
+    let pool = pools[index]
+    let reserveTarget = configuration.prefetchMultiplier * activeChildren(of: pool).count
+    let reserveShort = reserveTarget - pool.reserved.count
+    let refill = !pool.queueLooksEmpty && reserveShort * 2 >= max(reserveTarget, 1)
+    if idle > 0 { return idle + max(reserveShort, 0) }
+    return refill ? reserveShort : 0
+  }
+
+  /// Claims up to `limit` tasks for a pool; dead-lettered messages get a FAILURE result.
+  func claim(poolIndex index: Int, limit: Int) -> [Delivery]? {
+    let pool = pools[index]
+    let batch: ClaimBatch
+    do {
+      batch = try broker.claim(from: pool.configuration.queues, limit: limit, consumer: consumer)
+    } catch {
+      logger.error("claim from \(pool.name) failed: \(error)")
+      return nil
+    }
+    for entry in batch.deadLettered {
+      logger.error(
+        "dead-lettered a message from \(entry.queue) (task \(entry.taskID ?? "unknown")): \(entry.reason)"
+      )
+      if let id = entry.taskID {
+        pending.record(
+          TaskResultRecord(
+            taskID: id, state: .failure,
+            failure: TaskFailure(
+              type: TaskFailure.badMessage, message: entry.reason,
+              module: TaskFailure.celeryExceptionsModule)))
+      }
+    }
+    return batch.deliveries
+  }
+
+  /// Returns every reserved task to its queue (shutdown; pools removed by a reload).
+  func releaseReserved(poolIndex index: Int) {
+    guard !pools[index].reserved.isEmpty else { return }
+    logger.info("returning \(pools[index].reserved.count) reserved tasks of \(pools[index].name)")
+    pending.releases += pools[index].reserved.map(\.tag)
+    pools[index].reserved.removeAll()
   }
 
   /// Settles deliveries that must not run (revoked, expired, unknown, redelivered too often)
@@ -98,7 +135,12 @@ extension Supervisor {
       hardDeadline: hard.map { now + .seconds(fractional: $0) })
     child.phase = .busy
     do {
-      try child.channel.send(SupervisorCommand.run(request))
+      if let json = delivery.messageJSON {
+        try child.channel.sendLine(
+          SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
+      } else {
+        try child.channel.send(SupervisorCommand.run(request))
+      }
     } catch {
       logger.error("cannot hand task \(message.id) to child \(child.pid): \(error)")
       kill(child.pid, SIGKILL)

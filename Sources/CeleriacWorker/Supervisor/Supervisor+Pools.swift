@@ -68,7 +68,8 @@ extension Supervisor {
     let busy = active.filter { $0.phase == .busy }.count
     let idle = active.filter { $0.phase == .idle }.count
     let snapshot = AutoscalerSnapshot(
-      queueDepth: depth, inFlight: busy, busyChildren: busy, idleChildren: idle,
+      queueDepth: depth, inFlight: busy + pool.reserved.count, busyChildren: busy,
+      idleChildren: idle,
       totalChildren: max(active.count + pool.pendingRestarts.count, pool.target))
     let decision = pools[index].autoscaler!.decide(snapshot, now: policyTime(now))
     switch decision {

@@ -44,6 +44,7 @@ extension Supervisor {
     guard case .running = runState else { return }
     runState = .warmShutdown(deadline: clock.now + configuration.gracefulTimeout)
     notifier.stopping(status: "stopping: \(busyCount) tasks finishing")
+    for index in pools.indices { releaseReserved(poolIndex: index) }
     for child in children.values { retire(child) }
   }
 
@@ -52,6 +53,7 @@ extension Supervisor {
     if runState == .coldShutdown { return }
     runState = .coldShutdown
     notifier.stopping(status: "stopping now")
+    for index in pools.indices { releaseReserved(poolIndex: index) }
     for child in children.values {
       child.endReason = .coldShutdown
       child.phase = .stopping
@@ -99,8 +101,13 @@ extension Supervisor {
       var state = makePoolState(pool)
       if let old = previous.first(where: { $0.name == pool.name }) {
         state.restartPolicy = old.restartPolicy
+        state.reserved = old.reserved
       }
       return state
+    }
+    let kept = Set(pools.map(\.name))
+    for old in previous where !kept.contains(old.name) && !old.reserved.isEmpty {
+      pending.releases += old.reserved.map(\.tag)
     }
     for child in children.values { retire(child) }
   }
@@ -110,7 +117,7 @@ extension Supervisor {
     let now = clock.now
     for pool in pools {
       logger.notice(
-        "pool \(pool.name): target \(pool.target) [\(pool.configuration.minimum)..\(pool.configuration.maximum)], depth \(pool.depth), restarts pending \(pool.pendingRestarts.count)"
+        "pool \(pool.name): target \(pool.target) [\(pool.configuration.minimum)..\(pool.configuration.maximum)], depth \(pool.depth), \(pool.reserved.count) reserved, restarts pending \(pool.pendingRestarts.count)"
       )
     }
     for child in children.values.sorted(by: { $0.pid < $1.pid }) {

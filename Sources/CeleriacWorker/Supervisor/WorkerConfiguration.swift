@@ -40,6 +40,8 @@ public struct WorkerConfiguration: Sendable {
   public static let defaultMaximumPollInterval: Duration = .milliseconds(20)
   /// How often the supervisor renews its lease and looks for abandoned tasks.
   public static let defaultHousekeepingInterval: Duration = .seconds(5)
+  /// Tasks the supervisor reserves per child of a pool (never handed to a busy child).
+  public static let defaultPrefetchMultiplier = 1
   /// How often the systemd status line may change at most.
   public static let defaultStatusInterval: Duration = .seconds(2)
 
@@ -55,6 +57,8 @@ public struct WorkerConfiguration: Sendable {
   public var timeLimit: Double?
   /// Soft time limit in seconds for tasks that set none.
   public var softTimeLimit: Double?
+  /// See ``defaultPrefetchMultiplier``; 0 claims only for idle children.
+  public var prefetchMultiplier: Int
   /// See ``defaultHeartbeatInterval``.
   public var heartbeatInterval: Duration
   /// See ``defaultChildTimeout``.
@@ -94,6 +98,7 @@ public struct WorkerConfiguration: Sendable {
     self.pools = pools
     self.hostname = hostname
     self.heartbeatInterval = Self.defaultHeartbeatInterval
+    self.prefetchMultiplier = Self.defaultPrefetchMultiplier
     self.childTimeout = Self.defaultChildTimeout
     self.gracefulTimeout = Self.defaultGracefulTimeout
     self.killGrace = Self.defaultKillGrace
