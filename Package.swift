@@ -73,6 +73,7 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "celeriac", dependencies: ["CeleriacCLI"]),
+    .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
     .testTarget(name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac"]),
     .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
     .testTarget(
