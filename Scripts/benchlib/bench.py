@@ -147,13 +147,16 @@ def process_tree(root):
     return tree
 
 
-def pss_kib(pids):
-    total = 0
+def memory_kib(pids):
+    """Sums of smaps_rollup fields over `pids`: Pss, Rss and private (USS) kB."""
+    total = collections.Counter()
     for pid in pids:
         with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+                field, _, rest = line.partition(":")
+                if field in ("Pss", "Rss", "Private_Clean", "Private_Dirty", "Pss_Anon",
+                             "Pss_File"):
+                    total[field] += int(rest.split()[0])
     return total
 
 
@@ -503,8 +506,13 @@ def measure_worker_session(system, sizes, do_roundtrip, do_pss):
         if do_pss:
             time.sleep(2.0)
             pids = process_tree(proc.pid)
-            out["pss"] = {"processes": len(pids), "pss_kib": pss_kib(pids),
-                          "pss_mib": pss_kib(pids) / 1024.0}
+            memory = memory_kib(pids)
+            out["pss"] = {
+                "processes": len(pids), "pss_kib": memory["Pss"],
+                "pss_mib": memory["Pss"] / 1024.0, "rss_kib": memory["Rss"],
+                "uss_kib": memory["Private_Clean"] + memory["Private_Dirty"],
+                "pss_anon_kib": memory["Pss_Anon"], "pss_file_kib": memory["Pss_File"],
+                "per_process_pss_kib": {str(p): memory_kib([p])["Pss"] for p in pids}}
     finally:
         stop(proc)
     return out
