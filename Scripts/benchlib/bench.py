@@ -691,10 +691,12 @@ def build_rows(raw, systems, unavailable, celery_measured):
             lost = sum(r["lost"] for r in reps)
             twice = sum(r["run_twice"] for r in reps)
             hung = sum(1 for r in reps if r["hung"])
+            slow = sum(1 for r in reps if r["shutdown_seconds"] > 10)
             bad = sum(1 for r in reps if r["lost"] or r["run_twice"] or r["hung"])
-            worst = max(r["shutdown_seconds"] for r in reps)
-            text = (f"{len(reps) - bad}/{len(reps)} clean; lost {lost}, twice {twice}, "
-                    f"hung {hung}, max exit {worst:.1f}s")
+            exits = sorted(r["shutdown_seconds"] for r in reps)
+            text = (f"{len(reps) - bad}/{len(reps)} clean; tasks lost {lost}, run twice "
+                    f"{twice}; exit after SIGTERM median {statistics.median(exits):.2f} s, "
+                    f"max {exits[-1]:.2f} s, {slow} trial(s) > 10 s, {hung} hung > 60 s")
             return text, bad == 0
         celery_text = summary(raw["sigterm"].get("celery", []))[0] if celery_measured else "—"
         for key in celeriac_keys:
@@ -751,7 +753,17 @@ def main():
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(MEASURES)}")
     parser.add_argument("--drain-count", type=int, help="no-op tasks in the drain")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench-results"))
+    parser.add_argument("--table", metavar="JSON", help="re-print the table of an earlier run")
     options = parser.parse_args()
+    if options.table:
+        with open(options.table) as handle:
+            document = json.load(handle)
+        rows = build_rows(document["raw"], document["systems"], document["unavailable"],
+                          celery_measured="celery" in document["systems"])
+        print(document.get("headline", ""))
+        print_table(rows, "Celery 5 (Redis)" if "celery" in document["systems"]
+                    else "Celery (SPEC fig.)", document["unavailable"])
+        return
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
@@ -856,15 +868,18 @@ def main():
         "table": [dict(zip(["measure", "broker", "celery", "celeriac", "ratio", "target",
                             "met"], r)) for r in rows],
     }
+    headline = (
+        f"Celeriac vs Celery 5 — {os.cpu_count()} cores, load {start_load[0]:.2f} at start, "
+        f"{reps} rep(s) (median), sizes: enqueue {sizes['enqueue']}, batch {sizes['batch']}, "
+        f"drain {sizes['drain']}, round trips {sizes['roundtrip']}, SIGTERM {trials} × "
+        f"{sizes['sigterm_tasks']} tasks")
+    document["headline"] = headline
     os.makedirs(options.out, exist_ok=True)
     out_path = os.path.join(options.out, f"{stamp}.json")
     with open(out_path, "w") as handle:
         json.dump(document, handle, indent=1)
     print()
-    print(f"Celeriac vs Celery 5 — {os.cpu_count()} cores, load {start_load[0]:.2f} at start, "
-          f"{reps} rep(s) (median), sizes: enqueue {sizes['enqueue']}, batch {sizes['batch']}, "
-          f"drain {sizes['drain']}, round trips {sizes['roundtrip']}, SIGTERM {trials} × "
-          f"{sizes['sigterm_tasks']} tasks")
+    print(headline)
     print_table(rows, celery_label, unavailable)
     print(f"raw figures: {out_path}")
 
