@@ -868,11 +868,13 @@ def main():
         "table": [dict(zip(["measure", "broker", "celery", "celeriac", "ratio", "target",
                             "met"], r)) for r in rows],
     }
+    shown = {"enqueue": f"enqueue {sizes['enqueue']}", "batch": f"batch {sizes['batch']}",
+             "drain": f"drain {sizes['drain']}", "roundtrip": f"round trips {sizes['roundtrip']}",
+             "sigterm": f"SIGTERM {trials} × {sizes['sigterm_tasks']} tasks"}
     headline = (
         f"Celeriac vs Celery 5 — {os.cpu_count()} cores, load {start_load[0]:.2f} at start, "
-        f"{reps} rep(s) (median), sizes: enqueue {sizes['enqueue']}, batch {sizes['batch']}, "
-        f"drain {sizes['drain']}, round trips {sizes['roundtrip']}, SIGTERM {trials} × "
-        f"{sizes['sigterm_tasks']} tasks")
+        f"{reps} rep(s) (median); sizes: "
+        + ", ".join(text for name, text in shown.items() if name in measures))
     document["headline"] = headline
     os.makedirs(options.out, exist_ok=True)
     out_path = os.path.join(options.out, f"{stamp}.json")
