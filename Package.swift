@@ -79,6 +79,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
     .testTarget(name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac"]),
     .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
     .testTarget(

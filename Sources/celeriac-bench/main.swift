@@ -1,0 +1,113 @@
+import Celeriac
+import Foundation
+
+// The producer side of `Scripts/bench`: Celeriac's Swift API timed in one process, so that no
+// process start-up is counted. Prints one JSON object on standard output.
+//
+//   celeriac-bench enqueue --broker URL [--backend URL] --count N [--warmup W]
+//       N × `app.send("tasks.noop")`, one message per call (one broker write each).
+//   celeriac-bench enqueue-batch --broker URL [--backend URL] --count N [--warmup W]
+//       N × `makeMessage` + one `sendBatch` of all N.
+//   celeriac-bench roundtrip --broker URL [--backend URL] --count N [--warmup W]
+//       N × `send("tasks.add", [1, 2])` then `get()`; per-call latencies in ms.
+
+struct Options {
+  var mode = ""
+  var broker = ""
+  var backend: String?
+  var count = 1000
+  var warmup = 0
+  var timeout = 30.0
+
+  static func parse(_ arguments: [String]) -> Options {
+    var options = Options()
+    var rest = arguments.dropFirst()
+    guard let mode = rest.popFirst() else { usage("missing mode") }
+    options.mode = mode
+    while let flag = rest.popFirst() {
+      guard let value = rest.popFirst() else { usage("\(flag) needs a value") }
+      switch flag {
+      case "--broker": options.broker = value
+      case "--backend": options.backend = value
+      case "--count": options.count = Int(value) ?? 0
+      case "--warmup": options.warmup = Int(value) ?? 0
+      case "--timeout": options.timeout = Double(value) ?? 30
+      default: usage("unknown flag \(flag)")
+      }
+    }
+    if options.broker.isEmpty { usage("--broker is required") }
+    if options.count < 1 { usage("--count must be at least 1") }
+    return options
+  }
+}
+
+func usage(_ message: String) -> Never {
+  FileHandle.standardError.write(
+    Data(
+      "celeriac-bench: \(message)\nusage: celeriac-bench enqueue|enqueue-batch|roundtrip --broker URL [--backend URL] --count N [--warmup W]\n"
+        .utf8))
+  exit(64)
+}
+
+func emit(_ object: [String: Any]) {
+  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+  FileHandle.standardOutput.write(data)
+  FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+func elapsed(since start: ContinuousClock.Instant) -> Double {
+  (ContinuousClock.now - start).seconds
+}
+
+let options = Options.parse(CommandLine.arguments)
+let app = CeleriacApp(
+  name: "celeriac-bench",
+  configuration: CeleriacConfiguration(brokerURL: options.broker, backendURL: options.backend))
+
+do {
+  // Open the connection before timing anything (first use opens the file / socket).
+  _ = try app.connection()
+  switch options.mode {
+  case "enqueue":
+    for _ in 0..<options.warmup { try await app.send("tasks.noop") }
+    let start = ContinuousClock.now
+    for _ in 0..<options.count { try await app.send("tasks.noop") }
+    let seconds = elapsed(since: start)
+    emit(["mode": options.mode, "count": options.count, "seconds": seconds])
+  case "enqueue-batch":
+    if options.warmup > 0 {
+      _ = try app.sendBatch((0..<options.warmup).map { _ in app.makeMessage("tasks.noop") })
+    }
+    let start = ContinuousClock.now
+    let messages = (0..<options.count).map { _ in app.makeMessage("tasks.noop") }
+    let built = elapsed(since: start)
+    _ = try app.sendBatch(messages)
+    let seconds = elapsed(since: start)
+    emit([
+      "mode": options.mode, "count": options.count, "seconds": seconds,
+      "build_seconds": built,
+    ])
+  case "roundtrip":
+    let timeout = Duration.milliseconds(Int64(options.timeout * 1000))
+    for _ in 0..<options.warmup {
+      _ = try await app.send("tasks.add", args: [1, 2]).get(timeout: timeout)
+    }
+    var latencies: [Double] = []
+    latencies.reserveCapacity(options.count)
+    for _ in 0..<options.count {
+      let start = ContinuousClock.now
+      let value = try await app.send("tasks.add", args: [1, 2]).get(timeout: timeout)
+      latencies.append(elapsed(since: start) * 1000)
+      guard value == .int(3) else {
+        FileHandle.standardError.write(Data("celeriac-bench: add(1, 2) returned \(value)\n".utf8))
+        exit(1)
+      }
+    }
+    emit(["mode": options.mode, "count": options.count, "latencies_ms": latencies])
+  default:
+    usage("unknown mode \(options.mode)")
+  }
+} catch {
+  FileHandle.standardError.write(Data("celeriac-bench: \(error)\n".utf8))
+  exit(1)
+}
