@@ -1,6 +1,7 @@
 import CeleriacCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded broker: task messages in the `tasks` table of a ``SQLiteStore`` file.
 ///
@@ -15,6 +16,10 @@ public final class SQLiteBroker: Broker {
 
   /// The file's location as a `sqlite://` URL.
   public var redactedURL: String { store.redactedURL }
+
+  /// Whether the last claim got all it asked for: then the queue probably has more, and the
+  /// lock-free look before claiming would only cost time.
+  private let lastClaimWasFull = Mutex(false)
 
   /// A broker on an open store (which a ``SQLiteResultBackend`` may share).
   public init(store: SQLiteStore) {
@@ -62,6 +67,19 @@ public final class SQLiteBroker: Broker {
     }
   }
 
+  /// Whether any of `queues` has a due task: a read on a WAL snapshot, which takes no lock, so
+  /// that polling an empty queue never opens a write transaction.
+  private func hasDueTasks(in queues: [String]) throws -> Bool {
+    try store.read("look for due tasks", unavailable: .brokerUnavailable) { db in
+      let exists = try db.cachedStatement(sql: Self.dueSQL)
+      let now = unixNow()
+      for queue in queues where try Bool.fetchOne(exists, arguments: [queue, now]) == true {
+        return true
+      }
+      return false
+    }
+  }
+
   /// Claims up to `limit` due rows, earlier queues first, each queue by due time then id.
   /// Rows whose payload is not a task message go to dead-letter in the same transaction.
   public func claim(from queues: [String], limit: Int, consumer: ConsumerIdentity) throws
@@ -70,7 +88,8 @@ public final class SQLiteBroker: Broker {
     guard limit > 0, !queues.isEmpty else { return ClaimBatch() }
     var seen: Set<String> = []
     let queues = queues.filter { seen.insert($0).inserted }
-    return try store.write("claim", unavailable: .brokerUnavailable) { db in
+    if !lastClaimWasFull.withLock({ $0 }), try !hasDueTasks(in: queues) { return ClaimBatch() }
+    let batch = try store.write("claim", unavailable: .brokerUnavailable) { db in
       let now = unixNow()
       let leaseExpires = now + consumer.lease.seconds
       let take = try db.cachedStatement(sql: Self.claimSQL)
@@ -106,6 +125,8 @@ public final class SQLiteBroker: Broker {
       }
       return batch
     }
+    lastClaimWasFull.withLock { $0 = batch.deliveries.count >= limit }
+    return batch
   }
 
   /// Deletes the rows of the given deliveries (unknown tags are ignored).
@@ -257,6 +278,10 @@ public final class SQLiteBroker: Broker {
     WHERE state = 'claimed' AND lease_expires < ?
     """
 
+  static let dueSQL = """
+    SELECT EXISTS (SELECT 1 FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?)
+    """
+
   static let depthSQL = """
     SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?
     """
@@ -345,5 +370,12 @@ extension SQLiteBroker: OutcomeCommitting {
       try SQLiteResultBackend.upsert(encoded, expiresIn: expiresIn, in: db)
       try Self.delete(ids, in: db)
     }
+  }
+}
+
+extension SQLiteBroker: ChangeNotifying {
+  /// Readable whenever any process commits to the file (inotify on its write-ahead log).
+  public func openChangeSignal() -> (any ChangeSignal)? {
+    SQLiteChangeSignal(databasePath: store.path)
   }
 }

@@ -2,6 +2,10 @@ import CeleriacCore
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The embedded result backend: task records, revocations and idempotency keys in a
 /// ``SQLiteStore`` file (usually the broker's).
 public final class SQLiteResultBackend: ResultBackend {
@@ -95,8 +99,27 @@ public final class SQLiteResultBackend: ResultBackend {
 
   /// Polls ``result(for:)`` until the task is ready or `timeout` passes.
   public func waitForResult(_ taskID: String, timeout: Duration) throws -> TaskResultRecord? {
-    try pollForResult(taskID, timeout: timeout)
+    guard let signal = SQLiteChangeSignal(databasePath: store.path) else {
+      return try pollForResult(taskID, timeout: timeout)
+    }
+    defer { signal.close() }
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while true {
+      // The watch exists before this read, so a result stored after it wakes the poll below.
+      let record = try result(for: taskID)
+      if let record, record.state.isReady { return record }
+      let remaining = deadline - clock.now
+      if remaining <= .zero { return record }
+      var descriptor = pollfd(fd: signal.descriptor, events: Int16(POLLIN), revents: 0)
+      let wait = min(remaining, Self.longestUnwatchedWait)
+      _ = poll(&descriptor, 1, Int32(wait.wholeMilliseconds + 1))
+      signal.drain()
+    }
   }
+
+  /// How long `waitForResult` sleeps at most without a change signal, in case one is missed.
+  static let longestUnwatchedWait: Duration = .milliseconds(50)
 
   /// Deletes expired results (and, along the way, expired revocations and idempotency keys);
   /// returns how many results.

@@ -13,7 +13,7 @@ extension Supervisor {
     let arguments =
       childArguments + [
         "--parent-pid", String(getpid()),
-        "--heartbeat-ms", String(configuration.heartbeatInterval.milliseconds),
+        "--heartbeat-ms", String(configuration.heartbeatInterval.wholeMilliseconds),
       ]
     do {
       let process = try spawner.spawn(
@@ -212,14 +212,9 @@ extension Supervisor {
 }
 
 extension Duration {
-  /// Whole milliseconds.
-  var milliseconds: Int64 {
-    components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-  }
-
   /// `1.5 s` or `250 ms`.
   var shortDescription: String {
-    let millis = milliseconds
+    let millis = wholeMilliseconds
     return millis >= 1000 ? String(format: "%.1f s", Double(millis) / 1000) : "\(millis) ms"
   }
 }

@@ -160,8 +160,13 @@ extension Supervisor {
     if claimedAny || !anyIdle {
       idlePollInterval = .zero
     } else {
+      // With a change signal the poll is only a safety net, so it may back off further.
+      let ceiling =
+        brokerChanges == nil
+        ? configuration.maximumPollInterval
+        : max(configuration.maximumPollInterval, WorkerConfiguration.signalledPollInterval)
       let doubled = idlePollInterval == .zero ? Duration.milliseconds(1) : idlePollInterval * 2
-      idlePollInterval = min(doubled, configuration.maximumPollInterval)
+      idlePollInterval = min(doubled, ceiling)
     }
   }
 

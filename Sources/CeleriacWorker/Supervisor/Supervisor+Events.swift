@@ -13,6 +13,11 @@ extension Supervisor {
   /// Polls the signal pipe, every child's socket and every child's pidfd.
   func waitForEvents(timeout: Duration) -> ReadyDescriptors {
     var descriptors = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+    // Broker changes matter only while a child is idle and its queue looked empty (otherwise
+    // the loop claims anyway); listening always would wake it for its own writes.
+    if let brokerChanges, runState == .running, isWaitingForWork {
+      descriptors.append(pollfd(fd: brokerChanges.descriptor, events: Int16(POLLIN), revents: 0))
+    }
     for child in children.values {
       descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
       descriptors.append(pollfd(fd: child.pidFD, events: Int16(POLLIN), revents: 0))
@@ -26,6 +31,10 @@ extension Supervisor {
     guard count > 0 else { return ready }
     for descriptor in descriptors where descriptor.revents != 0 {
       ready.readable.insert(descriptor.fd)
+    }
+    if let brokerChanges, ready.readable.contains(brokerChanges.descriptor) {
+      brokerChanges.drain()
+      idlePollInterval = .zero
     }
     return ready
   }
@@ -53,6 +62,16 @@ extension Supervisor {
       timeout = min(timeout, idlePollInterval)
     }
     return min(timeout, .seconds(1))
+  }
+
+  /// Whether some pool has an idle child and found its queues empty at the last claim.
+  var isWaitingForWork: Bool {
+    pools.contains { pool in
+      pool.queueLooksEmpty
+        && children.values.contains {
+          $0.poolName == pool.name && $0.phase == .idle && !$0.retireAfterTask
+        }
+    }
   }
 
   var hasIdleChildren: Bool {

@@ -60,6 +60,8 @@ public final class Supervisor {
   var exitStatus = ExitStatus.clean
   var exitReason: String?
   var signalFD: Int32 = -1
+  /// Readable when the broker may have new tasks (nil: the broker offers none; poll instead).
+  var brokerChanges: (any ChangeSignal)?
   var pending = PendingWrites()
   var idlePollInterval: Duration = .zero
   var announcedReady = false
@@ -110,6 +112,7 @@ public final class Supervisor {
     do {
       signalFD = try SignalQueue.install()
       _ = try broker.depths(of: configuration.allQueues)
+      brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
     } catch {
       logger.critical("cannot start: \(error)")
       return .brokerUnavailable
