@@ -23,15 +23,19 @@ struct WorkerCommand: ParsableCommand {
     let app = CeleriacCommandLine.app
     let configuration = try worker.resolve()
     LoggingBootstrap.bootstrap(level: logging.logLevel)
-    let open = try connection.connect(app)
     let options = worker
+    let urls = connection.configuration(base: app.configuration)
     let supervisor = Supervisor(
-      configuration: configuration, registry: app.registry, connection: open,
+      configuration: configuration, registry: app.registry,
+      connect: { try ConnectionFactory.open(urls) },
       executablePath: try CurrentExecutable.path(),
       childArguments: [ChildCommand.configuration.commandName!],
       logger: Logger(label: "celeriac.supervisor"),
       reloadConfiguration: { try options.resolve() })
     let status = supervisor.run()
+    if status == .brokerUnavailable, let reason = supervisor.startupError {
+      throw CommandFailure(reason, code: status.rawValue)
+    }
     if status != .clean { throw ExitCode(status.rawValue) }
   }
 }

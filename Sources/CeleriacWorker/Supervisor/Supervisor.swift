@@ -40,8 +40,17 @@ public final class Supervisor {
 
   var configuration: WorkerConfiguration
   let registry: TaskRegistry
-  let broker: any Broker
-  let backend: any ResultBackend
+  /// Opens the broker and backend; called by ``run()`` once the first children are spawning.
+  let connect: @Sendable () throws -> Connection
+  private var connection: Connection?
+  /// The broker (only after ``run()`` connected).
+  var broker: any Broker { connected.broker }
+  /// The result backend (only after ``run()`` connected).
+  var backend: any ResultBackend { connected.backend }
+  private var connected: Connection {
+    guard let connection else { preconditionFailure("the broker is used before run() connected") }
+    return connection
+  }
   let spawner: any ProcessSpawner
   let executablePath: String
   let childArguments: [String]
@@ -72,6 +81,8 @@ public final class Supervisor {
   var nextTimeoutExtension: ContinuousClock.Instant
   var lastStatus = ""
   var interruptCount = 0
+  /// Why ``run()`` returned ``ExitStatus/brokerUnavailable``, in one line.
+  public private(set) var startupError: String?
   var tasksSucceeded = 0
   var tasksFailed = 0
   let startedAt = Date()
@@ -79,19 +90,21 @@ public final class Supervisor {
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
   /// - Parameters:
+  ///   - connect: opens the broker and backend. It runs after the first children are spawned,
+  ///     so that their start-up overlaps with opening the broker.
   ///   - executablePath: the binary children are spawned from; read from disk at each spawn,
   ///     so a reload picks up a new build.
   ///   - childArguments: the arguments that make that binary a child (e.g. `["_child"]`).
   public init(
-    configuration: WorkerConfiguration, registry: TaskRegistry, connection: Connection,
-    executablePath: String, childArguments: [String], logger: Logger,
+    configuration: WorkerConfiguration, registry: TaskRegistry,
+    connect: @escaping @Sendable () throws -> Connection, executablePath: String,
+    childArguments: [String], logger: Logger,
     spawner: any ProcessSpawner = PosixProcessSpawner(),
     reloadConfiguration: ConfigurationLoader? = nil
   ) {
     self.configuration = configuration
     self.registry = registry
-    self.broker = connection.broker
-    self.backend = connection.backend
+    self.connect = connect
     self.spawner = spawner
     self.executablePath = executablePath
     self.childArguments = childArguments
@@ -111,13 +124,21 @@ public final class Supervisor {
   public func run() -> ExitStatus {
     do {
       signalFD = try SignalQueue.install()
-      _ = try broker.depths(of: configuration.allQueues)
-      brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
     } catch {
-      logger.critical("cannot start: \(error)")
+      startupError = "\(error)"
       return .brokerUnavailable
     }
     pools = configuration.pools.map(makePoolState)
+    spawnInitialChildren()
+    do {
+      connection = try connect()
+      _ = try broker.depths(of: configuration.allQueues)
+      brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
+    } catch {
+      startupError = "\(error)"
+      for child in children.values { kill(child.pid, SIGKILL) }
+      return .brokerUnavailable
+    }
     logStartup()
     while !isFinished {
       turn()
@@ -127,6 +148,12 @@ public final class Supervisor {
     logger.info(
       "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
     return exitStatus
+  }
+
+  /// Spawns every pool's first children before the broker is opened.
+  func spawnInitialChildren() {
+    let now = clock.now
+    for index in pools.indices { fillSlots(poolIndex: index, now: now) }
   }
 
   /// One turn of the loop: wait for something to happen, then act on everything that did.
