@@ -11,23 +11,13 @@ import signal
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime
 
-
-def children_of(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z" and int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "pylib"))
+from proctable import children_of  # noqa: E402
 
 
 def main():

@@ -14,20 +14,8 @@ import sys
 import tempfile
 import time
 
-
-def children_of(pid):
-    count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            count += 1
-    return count
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pylib"))
+from proctable import children_of  # noqa: E402
 
 
 def depth(db):
@@ -102,7 +90,7 @@ def main():
                 subprocess.run(
                     [args.binary, "send", "tasks.sleep", str(args.task_seconds),
                      "--count", str(batch)], env=env, stdout=subprocess.DEVNULL, check=True)
-            samples.append((t, depth(db), children_of(worker.pid),
+            samples.append((t, depth(db), len(children_of(worker.pid)),
                             rate_at(t, args.rise, args.hold, args.fall, peak)))
             time.sleep(max(0.0, 0.1 - (time.time() - now)))
     finally:

@@ -1,24 +1,39 @@
 import ArgumentParser
 import Celeriac
+import Foundation
 
-/// `celeriac inspect`: queue depths and dead-letter entries.
+/// `-Q/--queues a,b`, shared by the commands that look at queues.
+struct QueueListOptions: ParsableArguments {
+  @Option(
+    name: [.customShort("Q"), .customLong("queues")],
+    help: "Comma-separated queues (default: celery; inspect adds every queue a worker serves).")
+  var queues: String?
+
+  /// The queues named, or `nil` when the flag was not given.
+  var names: [String]? {
+    queues.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+  }
+}
+
+/// `celeriac inspect`: queue depths, workers and their pools, dead letters, tasks.
 struct InspectCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "inspect", abstract: "Show queue depths, dead letters and registered tasks.")
 
   @OptionGroup var connection: ConnectionOptions
-  @Option(
-    name: [.customShort("Q"), .customLong("queues")],
-    help: "Comma-separated queues (default: celery).")
-  var queues: String = TaskOptions.defaultQueue
+  @OptionGroup var queues: QueueListOptions
 
   func run() throws {
     let open = try connection.connect(CeleriacCommandLine.app)
-    let names = queues.split(separator: ",").map(String.init)
+    let workers = try open.broker.workerStatuses()
+    let served = workers.flatMap { $0.pools.flatMap(\.queues) }
+    var seen: Set<String> = []
+    let names = (queues.names ?? [TaskOptions.defaultQueue] + served).filter {
+      seen.insert($0).inserted
+    }
     let depths = try open.broker.depths(of: names)
     print("queues:")
     for name in names { print("  \(name): \(depths[name] ?? 0) waiting") }
-    let workers = try open.broker.workerStatuses()
     print("workers (\(workers.count)):")
     for worker in workers {
       print(
@@ -44,14 +59,11 @@ struct PurgeCommand: ParsableCommand {
     commandName: "purge", abstract: "Delete every waiting task of the queues.")
 
   @OptionGroup var connection: ConnectionOptions
-  @Option(
-    name: [.customShort("Q"), .customLong("queues")],
-    help: "Comma-separated queues (default: celery).")
-  var queues: String = TaskOptions.defaultQueue
+  @OptionGroup var queues: QueueListOptions
 
   func run() throws {
     let open = try connection.connect(CeleriacCommandLine.app)
-    for name in queues.split(separator: ",").map(String.init) {
+    for name in queues.names ?? [TaskOptions.defaultQueue] {
       print("\(name): purged \(try open.broker.purge(name)) tasks")
     }
   }
