@@ -33,6 +33,7 @@ public enum ConnectionFactory {
   public static func openBroker(_ url: String) throws -> any Broker {
     switch try scheme(of: url) {
     case "sqlite": return try SQLiteBroker(url: url)
+    case "redis", "rediss": return try RedisBroker(url: url)
     default:
       throw CeleriacError(.invalidURL, "unsupported broker URL scheme in '\(redact(url))'")
     }
@@ -42,6 +43,7 @@ public enum ConnectionFactory {
   public static func openBackend(_ url: String) throws -> any ResultBackend {
     switch try scheme(of: url) {
     case "sqlite": return try SQLiteResultBackend(url: url)
+    case "redis", "rediss": return try RedisResultBackend(url: url)
     default:
       throw CeleriacError(.invalidURL, "unsupported result backend URL scheme in '\(redact(url))'")
     }
