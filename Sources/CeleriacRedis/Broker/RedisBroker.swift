@@ -27,6 +27,9 @@ import Synchronization
 public final class RedisBroker: Broker {
   /// The server and database of the queues.
   public let url: RedisURL
+  /// The database of the same server where ``commit(results:expiresIn:acknowledging:)``
+  /// stores results (Celery's usual layout: broker on db 0, results on db 1).
+  public let resultDatabase: Int
   let client: RedisClient
   private let scripts: ScriptRunner
   private let state = Mutex(State())
@@ -47,16 +50,18 @@ public final class RedisBroker: Broker {
     /// Consumers whose processing list may hold messages this broker does not know about
     /// (a claim whose reply was lost); checked at their next claim or lease renewal.
     var unreconciled: Set<String> = []
-    /// The database of the result backend last found to share this server.
-    var resultDatabase: Int?
   }
 
   /// The URL without its password.
   public var redactedURL: String { url.redactedDescription }
 
-  /// A broker on `url`; no connection is made until the first call.
-  public init(url: RedisURL, options: RedisConnectionOptions = .celeriac) {
+  /// A broker on `url`; no connection is made until the first call. Results committed with
+  /// acknowledgements go to `resultDatabase` (by default the broker's own database).
+  public init(
+    url: RedisURL, resultDatabase: Int? = nil, options: RedisConnectionOptions = .celeriac
+  ) {
     self.url = url
+    self.resultDatabase = resultDatabase ?? url.database
     self.client = RedisClient(url: url, options: options)
     self.scripts = ScriptRunner(client: client)
     let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init)
@@ -65,12 +70,12 @@ public final class RedisBroker: Broker {
     self.tagPrefix = String(UUID().uuidString.lowercased().prefix(8)) + "."
   }
 
-  /// A broker on a `redis://` or `rediss://` URL.
+  /// A broker on a `redis://` or `rediss://` URL, committing results to `resultDatabase`.
   ///
   /// - Throws: ``CeleriacError`` `.invalidURL` when the URL cannot be parsed.
-  public convenience init(url: String) throws {
+  public convenience init(url: String, resultDatabase: Int? = nil) throws {
     do {
-      self.init(url: try RedisURL(url))
+      self.init(url: try RedisURL(url), resultDatabase: resultDatabase)
     } catch let error as RedisError {
       throw CeleriacError(.invalidURL, error.message)
     }
@@ -340,12 +345,6 @@ public final class RedisBroker: Broker {
     forget(tags)
   }
 
-  /// The database results go to in a commit: the shared backend's, else the broker's.
-  var resultDatabase: Int {
-    get { state.withLock { $0.resultDatabase } ?? url.database }
-    set { state.withLock { $0.resultDatabase = newValue } }
-  }
-
   private func forget(_ tags: [DeliveryTag]) {
     state.withLock { state in
       for tag in tags { state.inFlight[tag] = nil }
@@ -379,9 +378,8 @@ public final class RedisBroker: Broker {
         let processing = RedisKeys.processing(consumer)
         let listed = (try client.sendSync(["LRANGE", processing, 0, -1]).array ?? [])
           .compactMap(\.string)
-        let calls = listed.reversed().map {
-          returnCall($0, from: processing, redelivered: true)
-        }
+        // Newest first, so that the oldest ends up at the very front of its queue.
+        let calls = listed.map { returnCall($0, from: processing, redelivered: true) }
         let replies = try scripts.run(calls)
         try RedisFailure.check(replies)
         recovered += replies.filter { $0.int == 1 }.count

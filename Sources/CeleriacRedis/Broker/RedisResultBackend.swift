@@ -169,18 +169,16 @@ public final class RedisResultBackend: ResultBackend {
 }
 
 extension RedisBroker: OutcomeCommitting {
-  /// Whether `backend` is a Redis backend on the same server with the same credentials (the
-  /// database may differ: the commit selects it inside the transaction).
+  /// Whether `backend` is a Redis backend on the same server, with the same credentials, on
+  /// ``resultDatabase`` (which may differ from the broker's: the commit selects it inside the
+  /// transaction).
   public func sharesStorage(with backend: any ResultBackend) -> Bool {
     guard let backend = backend as? RedisResultBackend else { return false }
     let mine = url
     let theirs = backend.url
-    let shares =
-      mine.host == theirs.host && mine.port == theirs.port
+    return mine.host == theirs.host && mine.port == theirs.port
       && mine.username == theirs.username && mine.password == theirs.password
-      && (mine.tls == nil) == (theirs.tls == nil)
-    if shares { resultDatabase = theirs.database }
-    return shares
+      && (mine.tls == nil) == (theirs.tls == nil) && theirs.database == resultDatabase
   }
 
   /// Stores and publishes `results` and `LREM`s the acknowledged deliveries in one
