@@ -20,6 +20,15 @@ public enum ConnectionFactory {
   /// Opens the broker and backend named by `configuration`; a SQLite file named by both is
   /// opened once.
   public static func open(_ configuration: CeleriacConfiguration) throws -> Connection {
+    if try scheme(of: configuration.brokerURL).hasPrefix("redis"),
+      try scheme(of: configuration.backendURL).hasPrefix("redis")
+    {
+      // Results may then be stored in the same transaction as the acknowledgements.
+      let backend = try RedisResultBackend(url: configuration.backendURL)
+      let broker = try RedisBroker(
+        url: configuration.brokerURL, resultDatabase: backend.url.database)
+      return Connection(broker: broker, backend: backend)
+    }
     let broker = try openBroker(configuration.brokerURL)
     if configuration.backendURL == configuration.brokerURL,
       let sameFile = broker as? SQLiteBroker
@@ -33,6 +42,7 @@ public enum ConnectionFactory {
   public static func openBroker(_ url: String) throws -> any Broker {
     switch try scheme(of: url) {
     case "sqlite": return try SQLiteBroker(url: url)
+    case "redis", "rediss": return try RedisBroker(url: url)
     default:
       throw CeleriacError(.invalidURL, "unsupported broker URL scheme in '\(redact(url))'")
     }
@@ -42,6 +52,7 @@ public enum ConnectionFactory {
   public static func openBackend(_ url: String) throws -> any ResultBackend {
     switch try scheme(of: url) {
     case "sqlite": return try SQLiteResultBackend(url: url)
+    case "redis", "rediss": return try RedisResultBackend(url: url)
     default:
       throw CeleriacError(.invalidURL, "unsupported result backend URL scheme in '\(redact(url))'")
     }

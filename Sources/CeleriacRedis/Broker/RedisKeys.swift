@@ -1,0 +1,31 @@
+/// The Redis keys of the broker and result backend.
+///
+/// Queues, bindings and results use kombu's and Celery's names, so that Celery producers and
+/// workers share them; Celeriac's own bookkeeping lives under `celeriac.`, which Celery never
+/// reads.
+public enum RedisKeys {
+  /// The per-consumer list that claimed messages move into (`LMOVE`), until acknowledged.
+  public static func processing(_ consumer: String) -> String { "celeriac.processing." + consumer }
+  /// A consumer's liveness key; it expires after the consumer's lease unless renewed.
+  public static func liveness(_ consumer: String) -> String { "celeriac.consumer." + consumer }
+  /// The set of consumer ids that may hold claimed messages.
+  public static let consumers = "celeriac.consumers"
+  /// The sorted set of messages not due yet (score = ETA in Unix seconds), per queue.
+  public static func delayed(_ queue: String) -> String { "celeriac.delayed." + queue }
+  /// The list of dead-letter entries (JSON `{task_id, queue, reason, payload}`), newest first.
+  public static let deadLetter = "celeriac.dead_letter"
+  /// A supervisor's status (JSON), expiring unless published again.
+  public static func workerStatus(_ hostname: String) -> String { "celeriac.worker." + hostname }
+  /// The set of hostnames that published a status.
+  public static let workers = "celeriac.workers"
+  /// A revoked task id (result backend database).
+  public static func revoked(_ taskID: String) -> String { "celeriac.revoked." + taskID }
+  /// An idempotency key's holder (result backend database).
+  public static func idempotency(_ key: String) -> String { "celeriac.idempotency." + key }
+  /// kombu's binding set of a queue (`_kombu.binding.celery`).
+  public static func binding(_ queue: String) -> String { "_kombu.binding." + queue }
+  /// kombu's permanent binding set of a queue (`_kombu.binding_permanent.celery`).
+  public static func permanentBinding(_ queue: String) -> String {
+    "_kombu.binding_permanent." + queue
+  }
+}

@@ -1,0 +1,212 @@
+import CeleriacCore
+import Foundation
+import NIOCore
+
+/// The Redis result backend in Celery's format: `celery-task-meta-<id>` holds the JSON Celery
+/// writes (see ``CeleryResult``), set with `SETEX` and `PUBLISH`ed on the channel of the same
+/// name, so that `AsyncResult.get()` in Python reads Celeriac's results and the other way
+/// round. Revocations and idempotency keys are Celeriac's own keys in the same database.
+public final class RedisResultBackend: ResultBackend {
+  /// How long a revocation is remembered.
+  public static let revocationLifetime: Duration = .seconds(7 * 86_400)
+
+  /// The server and database of the results.
+  public let url: RedisURL
+  let client: RedisClient
+
+  /// The URL without its password.
+  public var redactedURL: String { url.redactedDescription }
+
+  /// A backend on `url`; no connection is made until the first call.
+  public init(url: RedisURL, options: RedisConnectionOptions = .celeriac) {
+    self.url = url
+    self.client = RedisClient(url: url, options: options)
+  }
+
+  /// A backend on a `redis://` or `rediss://` URL.
+  ///
+  /// - Throws: ``CeleriacError`` `.invalidURL` when the URL cannot be parsed.
+  public convenience init(url: String) throws {
+    do {
+      self.init(url: try RedisURL(url))
+    } catch let error as RedisError {
+      throw CeleriacError(.invalidURL, error.message)
+    }
+  }
+
+  deinit {
+    if !client.eventLoop.inEventLoop { client.shutdownSync() }
+  }
+
+  /// The commands that store `records` as Celery does: `SETEX` (or `SET` without expiry),
+  /// then `PUBLISH` of the same JSON.
+  static func storeCommands(_ records: [TaskResultRecord], expiresIn: Duration?)
+    -> [[any RESPArgument]]
+  {
+    let seconds = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) }
+    var commands: [[any RESPArgument]] = []
+    commands.reserveCapacity(records.count * 2)
+    for record in records {
+      let key = CeleryResult.key(for: record.taskID)
+      let json = CeleryResult.encode(record)
+      if let seconds {
+        commands.append(["SETEX", key, seconds, json])
+      } else {
+        commands.append(["SET", key, json])
+      }
+      commands.append(["PUBLISH", key, json])
+    }
+    return commands
+  }
+
+  /// Stores and publishes the records in one pipeline.
+  public func store(_ records: [TaskResultRecord], expiresIn: Duration?) throws {
+    guard !records.isEmpty else { return }
+    let commands = Self.storeCommands(records, expiresIn: expiresIn)
+    try perform("store results") { try RedisFailure.check(client.pipelineSync(commands)) }
+  }
+
+  /// The stored record, or `nil` when there is none (or it expired).
+  public func result(for taskID: String) throws -> TaskResultRecord? {
+    let reply = try perform("read result") {
+      try client.sendSync(["GET", CeleryResult.key(for: taskID)])
+    }
+    guard let json = reply.string else { return nil }
+    return try CeleryResult.decode(json, taskID: taskID)
+  }
+
+  /// Subscribes to the task's channel, then reads the key (so that a result stored between
+  /// the two is not missed), then waits for published states until one is ready or `timeout`
+  /// passes. If the subscription is lost, polls for the rest of the time.
+  public func waitForResult(_ taskID: String, timeout: Duration) throws -> TaskResultRecord? {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    let subscription: RedisSubscription
+    do {
+      subscription = try client.subscribeSync(to: CeleryResult.key(for: taskID))
+    } catch {
+      return try pollForResult(taskID, timeout: max(deadline - clock.now, .zero))
+    }
+    defer { subscription.closeSync() }
+    var last = try result(for: taskID)
+    while !(last?.state.isReady ?? false) {
+      let remaining = deadline - clock.now
+      if remaining <= .zero { break }
+      let payload: ByteBuffer?
+      do {
+        let nanoseconds =
+          remaining.components.seconds * 1_000_000_000
+          + remaining.components.attoseconds / 1_000_000_000
+        payload = try subscription.nextMessageSync(timeout: .nanoseconds(max(nanoseconds, 1)))
+      } catch {
+        return try pollForResult(taskID, timeout: max(deadline - clock.now, .zero))
+      }
+      guard let payload else { break }
+      if let record = try? CeleryResult.decode(String(buffer: payload), taskID: taskID) {
+        last = record
+      }
+    }
+    return last
+  }
+
+  /// Redis expires results by itself (`SETEX`): nothing to delete.
+  public func deleteExpired() throws -> Int { 0 }
+
+  /// Records the tasks as revoked for ``revocationLifetime``.
+  public func revoke(_ taskIDs: [String]) throws {
+    guard !taskIDs.isEmpty else { return }
+    let seconds = Int(Self.revocationLifetime.seconds)
+    let commands: [[any RESPArgument]] = taskIDs.map {
+      ["SET", RedisKeys.revoked($0), "1", "EX", seconds]
+    }
+    try perform("revoke") { try RedisFailure.check(client.pipelineSync(commands)) }
+  }
+
+  /// Which of `taskIDs` are revoked (one `MGET`).
+  public func revoked(among taskIDs: [String]) throws -> Set<String> {
+    guard !taskIDs.isEmpty else { return [] }
+    let reply = try perform("read revocations") {
+      try client.sendSync(["MGET"] + taskIDs.map(RedisKeys.revoked)).checked()
+    }
+    let values = reply.array ?? []
+    return Set(zip(taskIDs, values).filter { !$0.1.isNull }.map(\.0))
+  }
+
+  /// `SET key taskID NX EX …`; when the key is held, returns the holder.
+  public func reserveIdempotencyKey(_ key: String, for taskID: String, expiresIn: Duration)
+    throws -> String?
+  {
+    let name = RedisKeys.idempotency(key)
+    let seconds = max(1, Int(expiresIn.seconds.rounded(.up)))
+    return try perform("reserve idempotency key") {
+      for _ in 0..<3 {
+        let set = try client.sendSync(["SET", name, taskID, "NX", "EX", seconds])
+        if !set.isNull { return nil }
+        // Held: by whom? (It may expire between the two commands; then try again.)
+        if let holder = try client.sendSync(["GET", name]).string {
+          return holder == taskID ? nil : holder
+        }
+      }
+      throw CeleriacError(
+        .backendUnavailable, "idempotency key \(key) keeps changing hands; try again")
+    }
+  }
+
+  /// Runs `body`, turning client errors into ``CeleriacError`` `.backendUnavailable`.
+  func perform<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch {
+      throw RedisFailure.wrap(
+        error, .backendUnavailable, role: "result backend", url: url, operation: operation)
+    }
+  }
+
+  /// Closes the connection and stops the client's event loop thread.
+  public func close() {
+    client.shutdownSync()
+  }
+}
+
+extension RedisBroker: OutcomeCommitting {
+  /// Whether `backend` is a Redis backend on the same server, with the same credentials, on
+  /// ``resultDatabase`` (which may differ from the broker's: the commit selects it inside the
+  /// transaction).
+  public func sharesStorage(with backend: any ResultBackend) -> Bool {
+    guard let backend = backend as? RedisResultBackend else { return false }
+    let mine = url
+    let theirs = backend.url
+    return mine.host == theirs.host && mine.port == theirs.port
+      && mine.username == theirs.username && mine.password == theirs.password
+      && (mine.tls == nil) == (theirs.tls == nil) && theirs.database == resultDatabase
+  }
+
+  /// Stores and publishes `results` and `LREM`s the acknowledged deliveries in one
+  /// `MULTI`/`EXEC`, sent as one pipeline: one round trip, all or nothing.
+  public func commit(
+    results: [TaskResultRecord], expiresIn: Duration?, acknowledging tags: [DeliveryTag]
+  ) throws {
+    let held = heldDeliveries(tags)
+    guard !results.isEmpty || !held.isEmpty else { return }
+    var commands: [[any RESPArgument]] = [["MULTI"]]
+    if !results.isEmpty {
+      let backendDatabase = resultDatabase
+      if backendDatabase != url.database { commands.append(["SELECT", backendDatabase]) }
+      commands += RedisResultBackend.storeCommands(results, expiresIn: expiresIn)
+      if backendDatabase != url.database { commands.append(["SELECT", url.database]) }
+    }
+    for (_, processing, raw) in held { commands.append(["LREM", processing, 1, raw]) }
+    commands.append(["EXEC"])
+    try perform("store results and acknowledge") {
+      let replies = try client.pipelineSync(commands)
+      try RedisFailure.check(replies)
+      guard let executed = replies.last?.array else {
+        throw CeleriacError(
+          .brokerUnavailable,
+          "Redis broker \(redactedURL): the results-and-acknowledgements transaction was aborted")
+      }
+      try RedisFailure.check(executed)
+    }
+    forgetDeliveries(held.map(\.0))
+  }
+}

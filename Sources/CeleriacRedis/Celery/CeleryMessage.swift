@@ -1,0 +1,314 @@
+import CeleriacCore
+import Foundation
+
+/// Why a message found in a queue is not a task Celeriac can run; the claim moves it to
+/// dead-letter with this reason.
+public struct CeleryMessageError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// One line naming the problem.
+  public var reason: String
+  /// The task id, when the message was readable enough to have one.
+  public var taskID: String?
+
+  /// Creates an error.
+  public init(_ reason: String, taskID: String? = nil) {
+    self.reason = reason
+    self.taskID = taskID
+  }
+
+  /// The reason.
+  public var description: String { reason }
+}
+
+/// A task message read from a queue, with Celeriac's redelivery counter.
+public struct CeleryDecodedMessage: Sendable, Equatable {
+  /// The task.
+  public var message: TaskMessage
+  /// How many times it came back after a lost child or supervisor (header
+  /// `celeriac_redeliveries`, 0 for a message from Celery).
+  public var redeliveries: Int
+}
+
+/// Celery's task message protocol 2 as kombu stores it in a Redis list: a JSON object with a
+/// base64 `body` of `[args, kwargs, embed]`, `headers` (task name, id, eta, …) and
+/// `properties` (delivery info, delivery tag, …). See `shared/celery-wire/README.md`.
+///
+/// Celeriac-only options ride in extra headers that Celery ignores: `celeriac_acks_late`,
+/// `celeriac_reject_on_worker_lost`, `celeriac_max_redeliveries`, `celeriac_idempotency_key`
+/// and `celeriac_redeliveries`. Only JSON content is accepted: a message with any other
+/// content type (pickle above all) is rejected unread.
+public enum CeleryProtocol {
+  /// The only content type accepted and produced.
+  public static let contentType = "application/json"
+  /// The separator kombu puts between a queue name and its priority (`celery\x06\x163`).
+  public static let prioritySeparator = "\u{06}\u{16}"
+  /// kombu's priority steps; step 0 is the queue's own list.
+  public static let priorityLevels = [0, 3, 6, 9]
+
+  /// Header names of Celeriac's own options.
+  public enum Header {
+    /// `true` when the task is acknowledged after it finished.
+    public static let acksLate = "celeriac_acks_late"
+    /// `true` when a task whose child died goes back to the queue.
+    public static let rejectOnWorkerLost = "celeriac_reject_on_worker_lost"
+    /// How many redeliveries are allowed.
+    public static let maxRedeliveries = "celeriac_max_redeliveries"
+    /// The idempotency key.
+    public static let idempotencyKey = "celeriac_idempotency_key"
+    /// How many times the message came back after a lost worker.
+    public static let redeliveries = "celeriac_redeliveries"
+  }
+
+  /// kombu's lists for `queue`, in the order its consumer reads them (`BRPOP celery
+  /// celery\x06\x163 celery\x06\x166 celery\x06\x169`).
+  public static func priorityQueues(of queue: String) -> [String] {
+    priorityLevels.map { $0 == 0 ? queue : queue + prioritySeparator + String($0) }
+  }
+
+  /// The member kombu adds to `_kombu.binding.<queue>` for the default direct exchange.
+  public static func bindingMember(of queue: String) -> String {
+    queue + prioritySeparator + prioritySeparator + queue
+  }
+
+  // MARK: - Encoding
+
+  /// Writes `message` as the JSON string a Celery producer would `LPUSH`.
+  ///
+  /// - Parameters:
+  ///   - redeliveries: the value of the `celeriac_redeliveries` header (omitted when 0).
+  ///   - origin: the `origin` header, e.g. `gen1234@host`.
+  ///   - replyTo: the `reply_to` property (a Celery client's oid).
+  ///   - deliveryTag: the `delivery_tag` property (a fresh UUID by default).
+  public static func encode(
+    _ message: TaskMessage, redeliveries: Int = 0, origin: String, replyTo: String,
+    deliveryTag: String = UUID().uuidString.lowercased()
+  ) -> String {
+    let bodyText =
+      "[" + JSONWriter.string(.array(message.args)) + ", "
+      + JSONWriter.string(.object(message.kwargs))
+      + ", {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]"
+    let encodedBody = Data(bodyText.utf8).base64EncodedString()
+
+    var headers: [(String, JSONValue)] = [
+      ("lang", "py"),
+      ("task", .string(message.name)),
+      ("id", .string(message.id)),
+      ("shadow", .null),
+      ("eta", message.eta.map { .string(ISO8601.format($0)) } ?? .null),
+      ("expires", message.expires.map { .string(ISO8601.format($0)) } ?? .null),
+      ("group", message.groupID.map(JSONValue.string) ?? .null),
+      ("group_index", .null),
+      ("retries", .int(Int64(message.retries))),
+      ("timelimit", .array([number(message.timeLimit.hard), number(message.timeLimit.soft)])),
+      ("root_id", .string(message.rootID ?? message.id)),
+      ("parent_id", message.parentID.map(JSONValue.string) ?? .null),
+      ("argsrepr", .string(PythonRepr.arguments(message.args))),
+      ("kwargsrepr", .string(PythonRepr.keywordArguments(message.kwargs))),
+      ("origin", .string(origin)),
+      ("ignore_result", .bool(message.options.ignoreResult)),
+      ("replaced_task_nesting", 0),
+      ("stamped_headers", .null),
+      ("stamps", .object([:])),
+    ]
+    let options = message.options
+    let defaults = TaskOptions()
+    if options.acksLate != defaults.acksLate { headers.append((Header.acksLate, .bool(true))) }
+    if options.rejectOnWorkerLost != defaults.rejectOnWorkerLost {
+      headers.append((Header.rejectOnWorkerLost, .bool(options.rejectOnWorkerLost)))
+    }
+    if options.maxRedeliveries != defaults.maxRedeliveries {
+      headers.append((Header.maxRedeliveries, .int(Int64(options.maxRedeliveries))))
+    }
+    if let key = message.idempotencyKey { headers.append((Header.idempotencyKey, .string(key))) }
+    if redeliveries > 0 { headers.append((Header.redeliveries, .int(Int64(redeliveries)))) }
+
+    var writer = JSONWriter(capacity: 1_024)
+    writer.text.append("{\"body\": ")
+    writer.writeString(encodedBody)
+    writer.text.append(
+      ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
+    writer.writeObject(headers)
+    writer.text.append(", \"properties\": ")
+    writer.writeObject([
+      ("correlation_id", .string(message.id)),
+      ("reply_to", .string(replyTo)),
+      ("delivery_mode", 2),
+      ("delivery_info", .object(["exchange": "", "routing_key": .string(message.queue)])),
+      ("priority", 0),
+      ("body_encoding", "base64"),
+      ("delivery_tag", .string(deliveryTag)),
+    ])
+    writer.text.append("}")
+    return writer.text
+  }
+
+  private static func number(_ value: Double?) -> JSONValue {
+    guard let value else { return .null }
+    if value.rounded() == value, abs(value) < 1e15 { return .int(Int64(value)) }
+    return .double(value)
+  }
+
+  // MARK: - Decoding
+
+  private struct Envelope: Decodable {
+    var body: JSONValue?
+    var contentType: String?
+    var contentEncoding: String?
+    var headers: [String: JSONValue]?
+    var properties: [String: JSONValue]?
+
+    enum CodingKeys: String, CodingKey {
+      case body, headers, properties
+      case contentType = "content-type"
+      case contentEncoding = "content-encoding"
+    }
+  }
+
+  /// Reads a message taken from `queue`.
+  ///
+  /// - Throws: ``CeleryMessageError`` naming what is wrong: not JSON, not protocol 2, a content
+  ///   type other than JSON (never deserialized), a body that is not `[args, kwargs, embed]`,
+  ///   or a header of the wrong type.
+  public static func decode(_ raw: String, queue: String) throws(CeleryMessageError)
+    -> CeleryDecodedMessage
+  {
+    let envelope: Envelope
+    do {
+      envelope = try JSONDecoder().decode(Envelope.self, from: Data(raw.utf8))
+    } catch {
+      throw CeleryMessageError("not a kombu message (not a JSON object with body and headers)")
+    }
+    let headers = envelope.headers ?? [:]
+    let properties = envelope.properties ?? [:]
+    let taskID = headers["id"]?.stringValue
+    func fail(_ reason: String) -> CeleryMessageError { CeleryMessageError(reason, taskID: taskID) }
+
+    let contentType = envelope.contentType ?? ""
+    guard contentType.lowercased() == Self.contentType else {
+      throw fail(
+        "content type '\(contentType)' refused: only \(Self.contentType) is accepted (pickle is never deserialized)"
+      )
+    }
+    if let encoding = envelope.contentEncoding?.lowercased(), encoding != "utf-8",
+      encoding != "utf8"
+    {
+      throw fail("content encoding '\(encoding)' refused: only utf-8 is accepted")
+    }
+    guard case .string(let bodyText)? = envelope.body else {
+      throw fail("message body is not a string")
+    }
+    let bodyBytes: Data
+    switch properties["body_encoding"]?.stringValue {
+    case "base64"?:
+      guard let data = Data(base64Encoded: bodyText) else {
+        throw fail("message body is not valid base64")
+      }
+      bodyBytes = data
+    case nil:
+      bodyBytes = Data(bodyText.utf8)
+    case let other?:
+      throw fail("body encoding '\(other)' is not supported (expected base64)")
+    }
+    let body: JSONValue
+    do {
+      body = try JSONDecoder().decode(JSONValue.self, from: bodyBytes)
+    } catch {
+      throw fail("message body is not JSON")
+    }
+
+    guard let name = headers["task"]?.stringValue else {
+      if case .object(let fields) = body, fields["task"] != nil {
+        throw fail("Celery protocol 1 message: only protocol 2 is supported")
+      }
+      throw fail("not a Celery protocol 2 message: no 'task' header")
+    }
+    guard let taskID, !taskID.isEmpty else {
+      throw fail("not a Celery protocol 2 message: no 'id' header")
+    }
+    guard case .array(let parts) = body, parts.count >= 2, case .array(let args) = parts[0],
+      case .object(let kwargs) = parts[1]
+    else {
+      throw fail("message body is not [args, kwargs, embed]")
+    }
+
+    var message = TaskMessage(id: taskID, name: name, args: args, kwargs: kwargs, queue: queue)
+    message.eta = try date(headers["eta"], "eta", fail)
+    message.expires = try date(headers["expires"], "expires", fail)
+    message.retries = Int(try integer(headers["retries"], "retries", fail) ?? 0)
+    if case .array(let limits)? = headers["timelimit"] {
+      message.timeLimit = TimeLimits(
+        soft: limits.count > 1 ? limits[1].doubleValue : nil, hard: limits.first?.doubleValue)
+    }
+    message.rootID = headers["root_id"]?.stringValue
+    message.parentID = headers["parent_id"]?.stringValue
+    message.groupID = headers["group"]?.stringValue
+    message.idempotencyKey = headers[Header.idempotencyKey]?.stringValue
+    var options = TaskOptions()
+    if case .bool(let flag)? = headers["ignore_result"] { options.ignoreResult = flag }
+    if case .bool(let flag)? = headers[Header.acksLate] { options.acksLate = flag }
+    if case .bool(let flag)? = headers[Header.rejectOnWorkerLost] {
+      options.rejectOnWorkerLost = flag
+    }
+    if let limit = try integer(headers[Header.maxRedeliveries], Header.maxRedeliveries, fail) {
+      options.maxRedeliveries = Int(limit)
+    }
+    message.options = options
+    let redeliveries = try integer(headers[Header.redeliveries], Header.redeliveries, fail) ?? 0
+    return CeleryDecodedMessage(message: message, redeliveries: Int(max(0, redeliveries)))
+  }
+
+  private static func date(
+    _ value: JSONValue?, _ name: String, _ fail: (String) -> CeleryMessageError
+  ) throws(CeleryMessageError) -> Date? {
+    switch value {
+    case nil, .null?: return nil
+    case .string(let text)?:
+      guard let date = ISO8601.parse(text) else {
+        throw fail("header '\(name)' is not an ISO 8601 time: \(text)")
+      }
+      return date
+    case let other?:
+      throw fail("header '\(name)' is not an ISO 8601 time: \(other.compactDescription)")
+    }
+  }
+
+  private static func integer(
+    _ value: JSONValue?, _ name: String, _ fail: (String) -> CeleryMessageError
+  ) throws(CeleryMessageError) -> Int64? {
+    switch value {
+    case nil, .null?: return nil
+    case let number? where number.intValue != nil: return number.intValue
+    case let other?:
+      throw fail("header '\(name)' is not an integer: \(other.compactDescription)")
+    }
+  }
+
+  // MARK: - Rewriting stored messages
+
+  /// The message with its `celeriac_redeliveries` header raised by one, or `nil` when the
+  /// text is not a JSON object with headers.
+  public static func incrementingRedeliveries(_ raw: String) -> String? {
+    guard var object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(raw.utf8)),
+      case .object(var headers)? = object["headers"]
+    else { return nil }
+    let count = headers[Header.redeliveries]?.intValue ?? 0
+    headers[Header.redeliveries] = .int(count + 1)
+    object["headers"] = .object(headers)
+    return JSONWriter.string(.object(object))
+  }
+
+  /// The queue a stored message was sent to (`properties.delivery_info.routing_key`), if the
+  /// message is readable.
+  public static func routingKey(of raw: String) -> String? {
+    guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(raw.utf8)),
+      case .object(let info)? = envelope.properties?["delivery_info"],
+      let key = info["routing_key"]?.stringValue, !key.isEmpty
+    else { return nil }
+    return key
+  }
+
+  /// The task id of a stored message, if it has one.
+  public static func taskID(of raw: String) -> String? {
+    (try? JSONDecoder().decode(Envelope.self, from: Data(raw.utf8)))?.headers?["id"]?
+      .stringValue
+  }
+}

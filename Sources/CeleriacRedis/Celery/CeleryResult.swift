@@ -1,0 +1,166 @@
+import CeleriacCore
+import Foundation
+
+/// Celery's result format in Redis: key `celery-task-meta-<id>`, a JSON string
+/// `{"status", "result", "traceback", "children", "date_done", "task_id"}` (plus `name` and
+/// `retries` when known, as Celery's `result_extended` writes them), set with a TTL and
+/// published on a channel of the same name.
+///
+/// A failure is stored as Celery stores an exception, `{"exc_type", "exc_message": [...],
+/// "exc_module"}`, so that `AsyncResult.get()` in Python raises it: Celery 5.7's
+/// `exception_to_python` looks the type up in the module when Python has imported that module,
+/// and otherwise makes a class of that name in `celery.exceptions`. A type claimed to be in
+/// `builtins` that Python's builtins lack is written with module `celeriac`, which takes that
+/// fallback (a name that is in the module but is no exception would raise `SecurityError`).
+public enum CeleryResult {
+  /// The key prefix, and the pub/sub channel prefix.
+  public static let keyPrefix = "celery-task-meta-"
+
+  /// `celery-task-meta-<id>`: the key and the channel of a task's result.
+  public static func key(for taskID: String) -> String { keyPrefix + taskID }
+
+  /// The exception classes of Python's `builtins` (Python 3.11).
+  public static let pythonBuiltinExceptions: Set<String> = [
+    "ArithmeticError", "AssertionError", "AttributeError", "BaseException",
+    "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning",
+    "ChildProcessError", "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError",
+    "ConnectionResetError", "DeprecationWarning", "EOFError", "EncodingWarning",
+    "EnvironmentError", "Exception", "ExceptionGroup", "FileExistsError", "FileNotFoundError",
+    "FloatingPointError", "FutureWarning", "GeneratorExit", "IOError", "ImportError",
+    "ImportWarning", "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError",
+    "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError",
+    "NameError", "NotADirectoryError", "NotImplementedError", "OSError", "OverflowError",
+    "PendingDeprecationWarning", "PermissionError", "ProcessLookupError", "RecursionError",
+    "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning",
+    "StopAsyncIteration", "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError",
+    "SystemExit", "TabError", "TimeoutError", "TypeError", "UnboundLocalError",
+    "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "UnicodeTranslateError",
+    "UnicodeWarning", "UserWarning", "ValueError", "Warning", "ZeroDivisionError",
+  ]
+
+  /// The module written for a failure whose type Python cannot find where it is said to be.
+  public static let fallbackModule = "celeriac"
+
+  /// The record as the JSON Celery stores.
+  public static func encode(_ record: TaskResultRecord) -> String {
+    var result: JSONValue = record.result ?? .null
+    if let failure = record.failure {
+      result = exceptionInfo(failure)
+    } else if record.state == .revoked {
+      result = exceptionInfo(
+        TaskFailure(
+          type: "TaskRevokedError", message: "revoked",
+          module: TaskFailure.celeryExceptionsModule))
+    }
+    var members: [(String, JSONValue)] = [
+      ("status", .string(record.state.rawValue)),
+      ("result", result),
+      ("traceback", record.failure?.traceback.map(JSONValue.string) ?? .null),
+      (
+        "children",
+        .array(record.children.map { .array([.array([.string($0), .null]), .null]) })
+      ),
+      ("date_done", .string(ISO8601.format(record.dateDone))),
+      ("task_id", .string(record.taskID)),
+    ]
+    if let name = record.name {
+      members.append(("name", .string(name)))
+      members.append(("retries", .int(Int64(record.retries))))
+    }
+    var writer = JSONWriter(capacity: 256)
+    writer.writeObject(members)
+    return writer.text
+  }
+
+  /// Celery's serialized exception for `failure`, with a module Python can use.
+  public static func exceptionInfo(_ failure: TaskFailure) -> JSONValue {
+    var type = failure.type.isEmpty ? "Exception" : failure.type
+    var module = failure.module.isEmpty ? fallbackModule : failure.module
+    if module == "builtins" && !pythonBuiltinExceptions.contains(type) {
+      module = fallbackModule
+    }
+    if type.contains(where: { $0.isWhitespace }) {
+      type = type.filter { !$0.isWhitespace }
+    }
+    return .object([
+      "exc_type": .string(type), "exc_message": .array([.string(failure.message)]),
+      "exc_module": .string(module),
+    ])
+  }
+
+  private struct Stored: Decodable {
+    var status: String
+    var result: JSONValue?
+    var traceback: String?
+    var children: [JSONValue]?
+    var dateDone: String?
+    var taskID: String?
+    var name: String?
+    var retries: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case status, result, traceback, children, name, retries
+      case dateDone = "date_done"
+      case taskID = "task_id"
+    }
+  }
+
+  /// Reads a stored result (Celeriac's or Celery's).
+  ///
+  /// - Throws: ``CeleriacError`` `.malformedMessage` when it is not Celery's result JSON.
+  public static func decode(_ raw: String, taskID: String) throws -> TaskResultRecord {
+    let stored: Stored
+    do {
+      stored = try JSONDecoder().decode(Stored.self, from: Data(raw.utf8))
+    } catch {
+      throw CeleriacError(
+        .malformedMessage, "stored result of task \(taskID) is not Celery's result JSON")
+    }
+    let state = TaskState(rawValue: stored.status)
+    var result = stored.result
+    var failure: TaskFailure?
+    if case .object(let info)? = result, let type = info["exc_type"]?.stringValue {
+      if state == .failure || state == .retry {
+        failure = TaskFailure(
+          type: type, message: message(of: info["exc_message"]),
+          module: info["exc_module"]?.stringValue ?? "builtins", traceback: stored.traceback)
+        result = nil
+      } else if state == .revoked {
+        result = nil
+      }
+    }
+    if result == .null { result = nil }
+    let children = (stored.children ?? []).compactMap(childID)
+    return TaskResultRecord(
+      taskID: stored.taskID ?? taskID, state: state, result: result, failure: failure,
+      dateDone: stored.dateDone.flatMap(ISO8601.parse) ?? Date(), name: stored.name,
+      retries: stored.retries ?? 0, children: children)
+  }
+
+  /// An exception's message from Celery's `exc_message` (a list of the exception's args).
+  private static func message(of value: JSONValue?) -> String {
+    switch value {
+    case .string(let text)?: return text
+    case .array(let parts)? where parts.count == 1 && parts[0].stringValue != nil:
+      return parts[0].stringValue!
+    case .array(let parts)?:
+      return parts.map { $0.stringValue ?? $0.compactDescription }
+        .joined(separator: ", ")
+    case nil, .null?: return ""
+    case let other?: return other.compactDescription
+    }
+  }
+
+  /// A child's id from Celery's `[[id, parent], null]` tuple, or a plain id string.
+  private static func childID(_ value: JSONValue) -> String? {
+    switch value {
+    case .string(let id): return id
+    case .array(let parts):
+      guard let first = parts.first else { return nil }
+      if let id = first.stringValue { return id }
+      if case .array(let inner) = first { return inner.first?.stringValue }
+      return nil
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,431 @@
+import CeleriacCore
+import CeleriacRedis
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A broker on db 0 and a backend on db 1 of a fresh server, plus a plain client on db 0.
+struct BrokerFixture {
+  let server: RedisServerProcess
+  let broker: RedisBroker
+  let backend: RedisResultBackend
+  let client: RedisClient
+
+  init(_ extraArguments: [String] = [], userInfo: String = "") throws {
+    server = try RedisServerProcess(extraArguments: extraArguments)
+    try server.start()
+    broker = try RedisBroker(
+      url: server.url(userInfo: userInfo, suffix: "/0"), resultDatabase: 1)
+    backend = try RedisResultBackend(url: server.url(userInfo: userInfo, suffix: "/1"))
+    client = try RedisClient(server.url(userInfo: userInfo, suffix: "/0"))
+  }
+
+  /// Runs one command on db 0.
+  @discardableResult
+  func redis(_ command: [any RESPArgument]) throws -> RESPValue {
+    try client.sendSync(command)
+  }
+
+  func close() {
+    broker.close()
+    backend.close()
+    client.shutdownSync()
+    server.stop()
+  }
+}
+
+/// Runs `body` with a fresh fixture and tears it down.
+func withBroker(
+  _ extraArguments: [String] = [], userInfo: String = "",
+  _ body: (BrokerFixture) throws -> Void
+) throws {
+  let fixture = try BrokerFixture(extraArguments, userInfo: userInfo)
+  defer { fixture.close() }
+  try body(fixture)
+}
+
+/// Polls `condition` every few milliseconds until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows
+  -> Bool
+{
+  let clock = ContinuousClock()
+  let deadline = clock.now + timeout
+  while clock.now < deadline {
+    if try condition() { return true }
+    usleep(5_000)
+  }
+  return try condition()
+}
+
+let worker = ConsumerIdentity(id: "test-worker.1", lease: .seconds(30))
+
+@Suite("RedisBroker and RedisResultBackend against a real redis-server", .serialized)
+struct RedisBrokerTests {
+  @Test("Publish, claim in FIFO order, acknowledge; kombu bindings on first publish")
+  func publishClaimAcknowledge() throws {
+    try withBroker { fixture in
+      let messages = (1...3).map { TaskMessage(name: "tasks.add", args: [.int($0), 1]) }
+      try fixture.broker.publish(messages)
+      #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 3])
+      #expect(try fixture.redis(["LLEN", "celery"]).int == 3)
+      let binding = try fixture.redis(["SMEMBERS", "_kombu.binding.celery"]).array ?? []
+      #expect(binding.map(\.string) == ["celery\u{06}\u{16}\u{06}\u{16}celery"])
+      #expect(try fixture.redis(["SCARD", "_kombu.binding_permanent.celery"]).int == 1)
+
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 2, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == messages.prefix(2).map(\.id))
+      #expect(batch.deliveries.allSatisfy { $0.redeliveries == 0 })
+      #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 1])
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 2)
+      let ttl = try fixture.redis(["PTTL", RedisKeys.liveness(worker.id)]).int ?? 0
+      #expect(ttl > 25_000 && ttl <= 30_000)
+
+      try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
+      let rest = try fixture.broker.claim(from: ["celery", "other"], limit: 5, consumer: worker)
+      #expect(rest.deliveries.map(\.message.id) == [messages[2].id])
+      // Acknowledging twice, or an unknown tag, is harmless.
+      try fixture.broker.acknowledge(rest.deliveries.map(\.tag) + [DeliveryTag(rawValue: "x")])
+      try fixture.broker.acknowledge(rest.deliveries.map(\.tag))
+    }
+  }
+
+  @Test("Queues are read in the given order, each in kombu's priority order")
+  func priorityOrder() throws {
+    try withBroker { fixture in
+      func raw(_ id: String, _ queue: String) -> String {
+        CeleryProtocol.encode(
+          TaskMessage(id: id, name: "tasks.noop", queue: queue), origin: "o", replyTo: "r")
+      }
+      try fixture.redis(["LPUSH", "celery\u{06}\u{16}6", raw("p6", "celery")])
+      try fixture.redis(["LPUSH", "celery\u{06}\u{16}3", raw("p3", "celery")])
+      try fixture.redis(["LPUSH", "celery", raw("p0", "celery")])
+      try fixture.redis(["LPUSH", "second", raw("s0", "second")])
+      let batch = try fixture.broker.claim(
+        from: ["second", "celery"], limit: 10, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == ["s0", "p0", "p3", "p6"])
+      #expect(batch.deliveries.map(\.message.queue) == ["second", "celery", "celery", "celery"])
+    }
+  }
+
+  @Test("Release puts a task back at the front, counting a redelivery only when asked")
+  func release() throws {
+    try withBroker { fixture in
+      let first = TaskMessage(name: "tasks.noop")
+      let second = TaskMessage(name: "tasks.noop")
+      try fixture.broker.publish([first, second])
+      var batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      try fixture.broker.release(batch.deliveries.map(\.tag), countAsRedelivery: false)
+      batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == [first.id])
+      #expect(batch.deliveries.first?.redeliveries == 0)
+      try fixture.broker.release(batch.deliveries.map(\.tag), countAsRedelivery: true)
+      batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == [first.id])
+      #expect(batch.deliveries.first?.redeliveries == 1)
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 1)
+    }
+  }
+
+  @Test("A consumer whose lease runs out loses its tasks to recoverAbandoned, redelivered")
+  func leaseRecovery() throws {
+    try withBroker { fixture in
+      let lost = ConsumerIdentity(id: "lost.1", lease: .milliseconds(200))
+      let live = ConsumerIdentity(id: "live.1", lease: .seconds(30))
+      let messages = (0..<3).map { _ in TaskMessage(name: "tasks.noop") }
+      try fixture.broker.publish(messages)
+      let held = try fixture.broker.claim(from: ["celery"], limit: 2, consumer: lost)
+      let kept = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: live)
+      #expect(held.deliveries.count == 2 && kept.deliveries.count == 1)
+      #expect(try fixture.broker.recoverAbandoned() == 0)  // both leases still run
+
+      let other = try RedisBroker(url: fixture.server.url(suffix: "/0"))
+      defer { other.close() }
+      var recovered = 0
+      #expect(
+        try eventually {
+          recovered += try other.recoverAbandoned()
+          return recovered == 2
+        })
+      #expect(try fixture.redis(["EXISTS", RedisKeys.processing(lost.id)]).int == 0)
+      let members = try fixture.redis(["SMEMBERS", RedisKeys.consumers]).array ?? []
+      #expect(members.compactMap(\.string) == [live.id])
+      let again = try other.claim(from: ["celery"], limit: 5, consumer: live)
+      #expect(again.deliveries.map(\.message.id) == held.deliveries.map(\.message.id))
+      #expect(again.deliveries.allSatisfy { $0.redeliveries == 1 })
+      // The lost consumer's late acknowledgement finds nothing to remove.
+      try fixture.broker.acknowledge(held.deliveries.map(\.tag))
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(live.id)]).int == 3)
+    }
+  }
+
+  @Test("renewLease keeps a consumer's tasks")
+  func renewLease() throws {
+    try withBroker { fixture in
+      let consumer = ConsumerIdentity(id: "renewing.1", lease: .milliseconds(300))
+      try fixture.broker.publish([TaskMessage(name: "tasks.noop")])
+      _ = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: consumer)
+      for _ in 0..<6 {
+        usleep(100_000)
+        try fixture.broker.renewLease(for: consumer)
+        #expect(try fixture.broker.recoverAbandoned() == 0)
+      }
+    }
+  }
+
+  @Test("Countdown tasks wait in the delayed set and are claimed once due")
+  func delayed() throws {
+    try withBroker { fixture in
+      let later = TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(0.3))
+      let now = TaskMessage(name: "tasks.noop")
+      try fixture.broker.publish([later, now])
+      #expect(try fixture.redis(["ZCARD", RedisKeys.delayed("celery")]).int == 1)
+      #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 1])
+      var claimed = try fixture.broker.claim(from: ["celery"], limit: 5, consumer: worker)
+      #expect(claimed.deliveries.map(\.message.id) == [now.id])
+      #expect(
+        try eventually {
+          claimed = try fixture.broker.claim(from: ["celery"], limit: 5, consumer: worker)
+          return !claimed.deliveries.isEmpty
+        })
+      #expect(claimed.deliveries.map(\.message.id) == [later.id])
+      #expect(try fixture.redis(["ZCARD", RedisKeys.delayed("celery")]).int == 0)
+    }
+  }
+
+  @Test("A Celery message with a future eta goes to the delayed set when claimed")
+  func celeryETA() throws {
+    try withBroker { fixture in
+      var message = TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(3_600))
+      message.id = "future-1"
+      let raw = CeleryProtocol.encode(message, origin: "gen1@py", replyTo: "r")
+      try fixture.redis(["LPUSH", "celery", raw])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(batch.deliveries.isEmpty && batch.deadLettered.isEmpty)
+      #expect(try fixture.redis(["LLEN", "celery"]).int == 0)
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
+      let delayed = try fixture.redis(["ZRANGE", RedisKeys.delayed("celery"), 0, -1])
+      #expect(delayed.array?.first?.string == raw)
+    }
+  }
+
+  @Test("Malformed messages go to dead-letter during the claim, good ones are claimed")
+  func deadLetterOnClaim() throws {
+    try withBroker { fixture in
+      let good = TaskMessage(name: "tasks.add", args: [1, 2])
+      try fixture.redis(["LPUSH", "celery", "this is not json"])
+      try fixture.redis([
+        "LPUSH", "celery",
+        #"{"body": "gAR9lC4=", "content-type": "application/x-python-serialize", "content-encoding": "binary", "headers": {"task": "tasks.add", "id": "pickled-1"}, "properties": {"body_encoding": "base64", "delivery_info": {"routing_key": "celery"}}}"#,
+      ])
+      try fixture.broker.publish([good])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == [good.id])
+      #expect(batch.deadLettered.count == 2)
+      #expect(batch.deadLettered.map(\.taskID) == [nil, "pickled-1"])
+      #expect(batch.deadLettered[1].reason.contains("pickle is never deserialized"))
+      let stored = try fixture.broker.deadLetters(limit: 10)
+      #expect(stored.map(\.taskID) == ["pickled-1", nil])  // newest first
+      #expect(stored[1].payload == "this is not json")
+      #expect(stored.allSatisfy { $0.queue == "celery" })
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 1)
+    }
+  }
+
+  @Test("deadLetter moves a claimed task with its reason")
+  func deadLetterTag() throws {
+    try withBroker { fixture in
+      let message = TaskMessage(name: "tasks.unknown")
+      try fixture.broker.publish([message])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      try fixture.broker.deadLetter(batch.deliveries[0].tag, reason: "not registered")
+      let entries = try fixture.broker.deadLetters(limit: 5)
+      #expect(entries.map(\.taskID) == [message.id])
+      #expect(entries.first?.reason == "not registered")
+      let payload = try CeleryProtocol.decode(entries[0].payload, queue: "celery").message
+      #expect(payload.id == message.id && payload.name == message.name)
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
+    }
+  }
+
+  @Test("Purge deletes waiting and delayed messages, not claimed ones")
+  func purge() throws {
+    try withBroker { fixture in
+      try fixture.broker.publish(
+        (0..<4).map { _ in TaskMessage(name: "tasks.noop") } + [
+          TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(60))
+        ])
+      _ = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(try fixture.broker.purge("celery") == 4)
+      #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 0])
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 1)
+    }
+  }
+
+  @Test("Worker statuses expire with their TTL")
+  func workerStatuses() throws {
+    try withBroker { fixture in
+      func status(_ name: String) -> WorkerStatus {
+        WorkerStatus(
+          hostname: name, pid: 1, startedAt: Date(timeIntervalSince1970: 1_800_000_000),
+          updatedAt: Date(timeIntervalSince1970: 1_800_000_001), state: "running",
+          pools: [
+            PoolStatus(
+              name: "celery", queues: ["celery"], depth: 3, busy: 1, idle: 1, target: 2,
+              minimum: 1, maximum: 4)
+          ], succeeded: 5, failed: 1)
+      }
+      try fixture.broker.publishWorkerStatus(status("a@h"), expiresIn: .seconds(30))
+      try fixture.broker.publishWorkerStatus(status("b@h"), expiresIn: .milliseconds(100))
+      #expect(try fixture.broker.workerStatuses() == [status("a@h"), status("b@h")])
+      #expect(try eventually { try fixture.broker.workerStatuses() == [status("a@h")] })
+      #expect(try fixture.redis(["SMEMBERS", RedisKeys.workers]).array?.count == 1)
+    }
+  }
+
+  @Test("Commit stores results on db 1 and acknowledges on db 0 in one transaction")
+  func commit() throws {
+    try withBroker { fixture in
+      let message = TaskMessage(name: "tasks.add", args: [2, 3])
+      try fixture.broker.publish([message])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(fixture.broker.sharesStorage(with: fixture.backend))
+      let elsewhere = try RedisResultBackend(url: fixture.server.url(suffix: "/2"))
+      defer { elsewhere.close() }
+      #expect(!fixture.broker.sharesStorage(with: elsewhere))
+      let record = TaskResultRecord(taskID: message.id, state: .success, result: 5)
+      try fixture.broker.commit(
+        results: [record], expiresIn: .seconds(100), acknowledging: batch.deliveries.map(\.tag))
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
+      #expect(try fixture.redis(["EXISTS", CeleryResult.key(for: message.id)]).int == 0)
+      let stored = try #require(try fixture.backend.result(for: message.id))
+      #expect(stored.state == .success && stored.result == 5)
+      // The connection is back on db 0 afterwards.
+      try fixture.broker.publish([TaskMessage(name: "tasks.noop")])
+      #expect(try fixture.redis(["LLEN", "celery"]).int == 1)
+      let backendClient = try fixture.backendClient()
+      defer { backendClient.shutdownSync() }
+      let ttl = try backendClient.sendSync(["TTL", CeleryResult.key(for: message.id)]).int
+      #expect((ttl ?? 0) > 90)
+      try fixture.broker.commit(results: [], expiresIn: nil, acknowledging: [])
+    }
+  }
+
+  @Test("waitForResult sees a result published while it waits, and times out otherwise")
+  func waitForResult() throws {
+    try withBroker { fixture in
+      let backend = fixture.backend
+      let writer = Thread {
+        usleep(100_000)
+        try? backend.store(
+          [
+            TaskResultRecord(taskID: "w1", state: .started),
+            TaskResultRecord(taskID: "w1", state: .success, result: "done"),
+          ], expiresIn: .seconds(60))
+      }
+      writer.start()
+      let record = try backend.waitForResult("w1", timeout: .seconds(10))
+      #expect(record?.state == .success && record?.result == "done")
+      // Already stored: returns at once.
+      #expect(try backend.waitForResult("w1", timeout: .seconds(1))?.result == "done")
+      let clock = ContinuousClock()
+      let start = clock.now
+      #expect(try backend.waitForResult("never", timeout: .milliseconds(200)) == nil)
+      #expect(clock.now - start >= .milliseconds(200))
+    }
+  }
+
+  @Test("Revocations and idempotency keys")
+  func revokeAndIdempotency() throws {
+    try withBroker { fixture in
+      try fixture.backend.revoke(["r1", "r2"])
+      #expect(try fixture.backend.revoked(among: ["r1", "x", "r2"]) == ["r1", "r2"])
+      #expect(try fixture.backend.revoked(among: []) == [])
+      #expect(
+        try fixture.backend.reserveIdempotencyKey("k", for: "t1", expiresIn: .seconds(5)) == nil)
+      #expect(
+        try fixture.backend.reserveIdempotencyKey("k", for: "t1", expiresIn: .seconds(5)) == nil)
+      #expect(
+        try fixture.backend.reserveIdempotencyKey("k", for: "t2", expiresIn: .seconds(5)) == "t1")
+      #expect(try fixture.backend.deleteExpired() == 0)
+    }
+  }
+
+  @Test("An unreachable server is a clear brokerUnavailable error; calls work once it is up")
+  func unavailable() throws {
+    let server = try RedisServerProcess()
+    let broker = try RedisBroker(url: server.url(suffix: "/0"))
+    defer {
+      broker.close()
+      server.stop()
+    }
+    do {
+      _ = try broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      Issue.record("claim succeeded without a server")
+    } catch let error as CeleriacError {
+      #expect(error.code == .brokerUnavailable)
+      #expect(error.message.contains("127.0.0.1:\(server.port)"))
+      #expect(error.message.contains("claim failed"))
+    }
+    try server.start()
+    #expect(
+      eventually {
+        (try? broker.depths(of: ["celery"])) == ["celery": 0]
+      })
+  }
+
+  @Test("A claimed task survives a Redis restart with appendonly, and is acknowledged after")
+  func restartWithPersistence() throws {
+    try withBroker(["--appendonly", "yes", "--appendfsync", "always"]) { fixture in
+      let message = TaskMessage(name: "tasks.noop")
+      try fixture.broker.publish([message, TaskMessage(name: "tasks.noop")])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      fixture.server.stop()
+      #expect(throws: CeleriacError.self) {
+        try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
+      }
+      try fixture.server.start()
+      #expect(try eventually { (try? fixture.broker.depths(of: ["celery"])) == ["celery": 1] })
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 1)
+      try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
+      #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
+      // Scripts are loaded again after the restart.
+      #expect(
+        try fixture.broker.claim(from: ["celery"], limit: 5, consumer: worker).deliveries.count == 1
+      )
+    }
+  }
+
+  @Test("ACL user with password")
+  func aclUser() throws {
+    try withBroker(
+      ["--user", "default", "off", "--user", "alice", "on", ">s3cret", "~*", "&*", "+@all"],
+      userInfo: "alice:s3cret@"
+    ) { fixture in
+      let message = TaskMessage(name: "tasks.add", args: [1, 1])
+      try fixture.broker.publish([message])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      try fixture.broker.commit(
+        results: [TaskResultRecord(taskID: message.id, state: .success, result: 2)],
+        expiresIn: .seconds(60), acknowledging: batch.deliveries.map(\.tag))
+      #expect(try fixture.backend.waitForResult(message.id, timeout: .seconds(5))?.result == 2)
+      #expect(!fixture.broker.redactedURL.contains("s3cret"))
+    }
+    let server = try RedisServerProcess(extraArguments: ["--requirepass", "right"])
+    try server.start()
+    defer { server.stop() }
+    let wrong = try RedisBroker(url: server.url(userInfo: ":wrong@", suffix: "/0"))
+    defer { wrong.close() }
+    #expect(throws: CeleriacError.self) { try wrong.depths(of: ["celery"]) }
+  }
+}
+
+extension BrokerFixture {
+  /// A client on the backend's database.
+  func backendClient() throws -> RedisClient {
+    try RedisClient(server.url(suffix: "/1"))
+  }
+}
