@@ -1,0 +1,54 @@
+"""A stock Celery 5 client talking to Celeriac through Redis; prints one JSON line per check.
+
+    celery_client.py BROKER_URL BACKEND_URL roundtrip
+        tasks.add with args and with kwargs, a countdown, tasks.fail, an unregistered task
+        and tasks.add with arguments of the wrong type, each sent with send_task and read
+        with AsyncResult.get().
+    celery_client.py BROKER_URL BACKEND_URL get TASK_ID
+        AsyncResult(TASK_ID).get(): the value, or the exception Celery rebuilt.
+"""
+import json
+import sys
+import time
+
+from celery import Celery
+
+
+def outcome(result, timeout=20):
+    """The value of a result, or the exception Celery raised for it."""
+    try:
+        return {"value": result.get(timeout=timeout)}
+    except Exception as error:  # noqa: BLE001 - the point is to see what Celery raises
+        return {
+            "exc_type": type(error).__name__,
+            "exc_module": type(error).__module__,
+            "message": str(error),
+            "is_exception": isinstance(error, Exception),
+        }
+
+
+def main():
+    broker, backend, command = sys.argv[1], sys.argv[2], sys.argv[3]
+    app = Celery("interop_client", broker=broker, backend=backend)
+    app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
+    if command == "get":
+        print(json.dumps({"check": "get", **outcome(app.AsyncResult(sys.argv[4]))}), flush=True)
+        return
+    checks = [
+        ("add_args", lambda: app.send_task("tasks.add", args=(2, 3))),
+        ("add_kwargs", lambda: app.send_task("tasks.add", kwargs={"x": 40, "y": 2})),
+        ("fail", lambda: app.send_task("tasks.fail", args=("boom",))),
+        ("unregistered", lambda: app.send_task("tasks.no_such_task")),
+        ("bad_arguments", lambda: app.send_task("tasks.add", args=("a",))),
+    ]
+    for name, send in checks:
+        print(json.dumps({"check": name, **outcome(send())}), flush=True)
+    started = time.monotonic()
+    delayed = app.send_task("tasks.add", args=(1, 2), countdown=1)
+    result = outcome(delayed)
+    result["elapsed"] = time.monotonic() - started
+    print(json.dumps({"check": "countdown", **result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
