@@ -6,8 +6,13 @@ Run a Python worker on the same Redis as Celeriac:
     .venv/bin/celery -A celery_tasks worker -c 1 --pool prefork   (from Scripts/interop)
 """
 import os
+import signal
 
 from celery import Celery
+
+# A parent (such as a test runner) may have left TERM/QUIT/INT blocked; unblock them so that
+# the worker's warm and cold shutdown work.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGQUIT, signal.SIGINT})
 
 app = Celery(
     "celery_tasks",

@@ -423,6 +423,78 @@ struct RedisBrokerTests {
   }
 }
 
+extension RedisBrokerTests {
+  @Test("rediss:// with a CA file: publish, claim, commit, wait for the result over TLS")
+  func tls() throws {
+    let certificates = try TestCertificates()
+    defer { certificates.remove() }
+    let server = try RedisServerProcess(
+      tls: (certificates.serverCertificate, certificates.serverKey, certificates.caCertificate))
+    try server.start()
+    defer { server.stop() }
+    let base = "rediss://localhost:\(server.tlsPort!)"
+    let query = "?ssl_ca_certs=\(certificates.caCertificate)"
+    let broker = try RedisBroker(url: base + "/0" + query, resultDatabase: 1)
+    let backend = try RedisResultBackend(url: base + "/1" + query)
+    defer {
+      broker.close()
+      backend.close()
+    }
+    #expect(broker.sharesStorage(with: backend))
+    let message = TaskMessage(name: "tasks.add", args: [20, 22])
+    try broker.publish([message])
+    let batch = try broker.claim(from: ["celery"], limit: 1, consumer: worker)
+    #expect(
+      batch.deliveries.map(\.message)
+        == [message].map { message in
+          var copy = message
+          copy.rootID = message.id
+          return copy
+        })
+    try broker.commit(
+      results: [TaskResultRecord(taskID: message.id, state: .success, result: 42)],
+      expiresIn: .seconds(60), acknowledging: batch.deliveries.map(\.tag))
+    #expect(try backend.waitForResult(message.id, timeout: .seconds(5))?.result == 42)
+  }
+}
+
+extension RedisBrokerTests {
+  @Test("A claim whose reply is lost: the orphaned message goes back to the queue at once")
+  func lostClaimReply() throws {
+    try withBroker(["--enable-debug-command", "yes"]) { fixture in
+      let impatient = try RedisBroker(
+        url: RedisURL(fixture.server.url(suffix: "/0")),
+        options: RedisConnectionOptions(commandTimeout: .milliseconds(100)))
+      defer { impatient.close() }
+      let message = TaskMessage(name: "tasks.noop")
+      try impatient.publish([message])
+      _ = try impatient.depths(of: ["celery"])  // scripts loaded, connection open
+      _ = try impatient.claim(from: ["none"], limit: 1, consumer: worker)
+      // Keep the server busy past the client's timeout: the claim runs after the client gave up.
+      let sleeper = Thread {
+        let client = try? RedisClient(fixture.server.url())
+        _ = try? client?.sendSync(["DEBUG", "SLEEP", "0.4"])
+        client?.shutdownSync()
+      }
+      sleeper.start()
+      usleep(50_000)
+      #expect(throws: CeleriacError.self) {
+        try impatient.claim(from: ["celery"], limit: 1, consumer: worker)
+      }
+      let processing = RedisKeys.processing(worker.id)
+      #expect(try eventually { try fixture.redis(["LLEN", processing]).int == 1 })
+      #expect(try fixture.redis(["LLEN", "celery"]).int == 0)
+      // The next claim first returns what it does not know, then claims it properly.
+      let batch = try impatient.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(batch.deliveries.map(\.message.id) == [message.id])
+      #expect(batch.deliveries.first?.redeliveries == 0)
+      #expect(try fixture.redis(["LLEN", processing]).int == 1)
+      try impatient.acknowledge(batch.deliveries.map(\.tag))
+      #expect(try fixture.redis(["LLEN", processing]).int == 0)
+    }
+  }
+}
+
 extension BrokerFixture {
   /// A client on the backend's database.
   func backendClient() throws -> RedisClient {

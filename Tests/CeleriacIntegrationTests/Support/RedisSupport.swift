@@ -231,7 +231,7 @@ final class PythonWorkerProcess {
 
   deinit {
     if process.isRunning {
-      kill(process.processIdentifier, SIGQUIT)
+      kill(process.processIdentifier, SIGTERM)
       _ = try? waitUntil(timeout: .seconds(10)) { !self.process.isRunning }
       if process.isRunning { kill(process.processIdentifier, SIGKILL) }
       process.waitUntilExit()
