@@ -38,6 +38,8 @@ extension Supervisor {
       nextWatchdog = now + interval / 2
     }
     if (!announcedReady || reloadInProgress), runState == .running, allPoolsReady {
+      refreshDepths()
+      publishWorkerStatus(state: "running")
       let status = statusLine()
       notifier.ready(status: status)
       if !announcedReady { logger.info("all pools ready: \(status)") }
