@@ -53,8 +53,9 @@ extension Supervisor {
     let batch: ClaimBatch
     do {
       batch = try broker.claim(from: pool.configuration.queues, limit: limit, consumer: consumer)
+      brokerSucceeded()
     } catch {
-      logger.error("claim from \(pool.name) failed: \(error)")
+      brokerFailed("claim from \(pool.name)", error)
       return nil
     }
     for entry in batch.deadLettered {
@@ -162,7 +163,7 @@ extension Supervisor {
     } else {
       // With a change signal the poll is only a safety net, so it may back off further.
       let ceiling =
-        brokerChanges == nil
+        brokerChanges == nil && !brokerHealth.isDown
         ? configuration.maximumPollInterval
         : max(configuration.maximumPollInterval, WorkerConfiguration.signalledPollInterval)
       let doubled = idlePollInterval == .zero ? Duration.milliseconds(1) : idlePollInterval * 2

@@ -19,7 +19,7 @@ extension Supervisor {
       }
       _ = try backend.deleteExpired()
     } catch {
-      logger.error("housekeeping failed: \(error)")
+      brokerFailed("housekeeping", error)
     }
   }
 
@@ -78,7 +78,7 @@ extension Supervisor {
       try broker.publishWorkerStatus(
         status, expiresIn: WorkerConfiguration.defaultStatusInterval * 3)
     } catch {
-      logger.error("publishing the worker status failed: \(error)")
+      brokerFailed("publish the worker status", error)
     }
   }
 
@@ -99,10 +99,12 @@ extension Supervisor {
 
   /// `celery: 2/4 busy, 12 queued; images: 0/1 busy, 0 queued`.
   func statusLine() -> String {
-    pools.map { pool in
-      let active = activeChildren(of: pool)
-      let busy = active.filter { $0.phase == .busy }.count
-      return "\(pool.name): \(busy)/\(active.count) busy, \(pool.depth) queued"
-    }.joined(separator: "; ")
+    let outage = brokerHealth.isDown ? "broker unavailable, retrying; " : ""
+    return outage
+      + pools.map { pool in
+        let active = activeChildren(of: pool)
+        let busy = active.filter { $0.phase == .busy }.count
+        return "\(pool.name): \(busy)/\(active.count) busy, \(pool.depth) queued"
+      }.joined(separator: "; ")
   }
 }

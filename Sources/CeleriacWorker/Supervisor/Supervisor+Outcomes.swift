@@ -147,8 +147,9 @@ extension Supervisor {
         try broker.deadLetter(tag, reason: reason)
         pending.deadLetters.removeFirst()
       }
+      brokerSucceeded()
     } catch {
-      logger.error("storing outcomes failed (will retry): \(error)")
+      brokerFailed("store outcomes (kept for the next try)", error)
     }
   }
 }

@@ -60,7 +60,7 @@ extension Supervisor {
     do {
       depth = try broker.depths(of: pool.configuration.queues).values.reduce(0, +)
     } catch {
-      logger.error("reading the depth of \(pool.name) failed: \(error)")
+      brokerFailed("read the depth of \(pool.name)", error)
       return
     }
     pools[index].depth = depth

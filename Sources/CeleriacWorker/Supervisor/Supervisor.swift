@@ -81,6 +81,7 @@ public final class Supervisor {
   var nextTimeoutExtension: ContinuousClock.Instant
   var lastStatus = ""
   var interruptCount = 0
+  var brokerHealth = BrokerHealth()
   /// Why ``run()`` returned ``ExitStatus/brokerUnavailable``, in one line.
   public private(set) var startupError: String?
   var tasksSucceeded = 0
@@ -148,6 +149,18 @@ public final class Supervisor {
     logger.info(
       "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
     return exitStatus
+  }
+
+  /// Logs a failed broker or backend call once per outage (see ``BrokerHealth``).
+  func brokerFailed(_ operation: String, _ error: any Error) {
+    if let line = brokerHealth.failed(operation, error, now: clock.now) { logger.error("\(line)") }
+  }
+
+  /// Notes a successful broker call; logs the end of an outage.
+  func brokerSucceeded() {
+    if brokerHealth.isDown, let line = brokerHealth.succeeded(now: clock.now) {
+      logger.notice("\(line)")
+    }
   }
 
   /// Spawns every pool's first children before the broker is opened.
