@@ -49,6 +49,16 @@ public final class RedisClient: Sendable {
   private let group: MultiThreadedEventLoopGroup
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
 
+  /// The plain-socket connection that ``sendSync(_:timeout:)`` and
+  /// ``pipelineSync(_:timeout:)`` use for `redis://` URLs, with its own reconnect backoff.
+  private struct BlockingState {
+    var connection: BlockingRedisConnection?
+    var failures = 0
+    var retryAt: NIODeadline?
+    var lastError: RedisError?
+  }
+  private let blocking = Mutex(BlockingState())
+
   /// The client's event loop (one thread).
   public var eventLoop: any EventLoop { self.group.next() }
 
@@ -193,20 +203,73 @@ public final class RedisClient: Sendable {
     try await self.pipelineFuture(commands, timeout: timeout).get()
   }
 
-  /// Sends one command and blocks the calling (non-event-loop) thread until its reply.
+  /// Sends one command and blocks the calling (non-event-loop) thread until its reply; throws
+  /// `.serverError` for an error reply. For `redis://` the round trip runs on the calling
+  /// thread over a plain socket (no event-loop hop); `rediss://` goes through NIOSSL.
   public func sendSync(
     _ command: [any RESPArgument],
     timeout: TimeAmount? = nil
   ) throws -> RESPValue {
-    try self.sendFuture(command, timeout: timeout).wait()
+    guard self.url.tls == nil else { return try self.sendFuture(command, timeout: timeout).wait() }
+    return try self.blockingPipeline([command], timeout: timeout)[0].checked()
   }
 
-  /// Sends commands in one pipeline and blocks the calling (non-event-loop) thread.
+  /// Sends commands in one pipeline and blocks the calling (non-event-loop) thread; error
+  /// replies come back in place.
   public func pipelineSync(
     _ commands: [[any RESPArgument]],
     timeout: TimeAmount? = nil
   ) throws -> [RESPValue] {
-    try self.pipelineFuture(commands, timeout: timeout).wait()
+    guard self.url.tls == nil else {
+      return try self.pipelineFuture(commands, timeout: timeout).wait()
+    }
+    return try self.blockingPipeline(commands, timeout: timeout)
+  }
+
+  /// Runs a pipeline on the plain-socket connection, connecting (with backoff) when needed; a
+  /// failed round trip drops the connection so that the next call reconnects.
+  private func blockingPipeline(_ commands: [[any RESPArgument]], timeout: TimeAmount?) throws
+    -> [RESPValue]
+  {
+    // Both paths share one backoff: a failure seen by either makes the other fail fast too.
+    var pending: (NIODeadline, RedisError)?
+    switch self.state.withLock({ $0 }) {
+    case .shutDown:
+      throw RedisError(
+        code: .closed, message: "Redis client for \(self.url.endpoint) was shut down")
+    case .disconnected(_, let retryAt?, let lastError?):
+      pending = (retryAt, lastError)
+    default:
+      break
+    }
+    return try self.blocking.withLock { state throws(RedisError) -> [RESPValue] in
+      if state.connection == nil {
+        if let (retryAt, lastError) = pending, state.retryAt == nil || state.retryAt! < retryAt {
+          state.retryAt = retryAt
+          state.lastError = lastError
+        }
+        if let retryAt = state.retryAt, retryAt > .now(), var error = state.lastError {
+          error.message += " (next attempt in \((retryAt - .now()).nanoseconds / 1_000_000) ms)"
+          throw error
+        }
+        do throws(RedisError) {
+          state.connection = try BlockingRedisConnection(url: self.url, options: self.options)
+          state.failures = 0
+          state.retryAt = nil
+        } catch {
+          state.failures += 1
+          state.retryAt = .now() + self.backoff.delay(afterFailures: state.failures)
+          state.lastError = error
+          throw error
+        }
+      }
+      do throws(RedisError) {
+        return try state.connection!.pipeline(commands, timeout: timeout)
+      } catch {
+        state.connection = nil
+        throw error
+      }
+    }
   }
 
   // MARK: - Pub/sub
@@ -245,7 +308,8 @@ public final class RedisClient: Sendable {
   }
 
   private func markShutDown() -> RedisConnection? {
-    self.state.withLock { state in
+    self.blocking.withLock { $0.connection = nil }
+    return self.state.withLock { state in
       defer { state = .shutDown }
       if case .connected(let connection) = state { return connection }
       return nil
