@@ -162,7 +162,10 @@ struct RedisServerTests {
   @Test("connection refused gives a clear one-line error")
   func connectionRefused() async throws {
     let port = try RedisServerProcess.freePort()
-    let client = try RedisClient("redis://127.0.0.1:\(port)")
+    // A long backoff, so that the second call surely falls inside its window.
+    let client = RedisClient(
+      url: try RedisURL("redis://127.0.0.1:\(port)"),
+      backoff: RedisReconnectBackoff(initial: .seconds(10), maximum: .seconds(10)))
     defer { client.shutdownSync() }
     let error = await expectRedisError { _ = try await client.send(["PING"]) }
     #expect(error?.code == .connectionFailed)

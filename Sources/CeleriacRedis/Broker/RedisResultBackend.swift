@@ -81,6 +81,13 @@ public final class RedisResultBackend: ResultBackend {
   public func waitForResult(_ taskID: String, timeout: Duration) throws -> TaskResultRecord? {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
+    // Most tasks finish within a few milliseconds: a few quick GETs answer them sooner than
+    // opening a subscription connection would; longer waits subscribe.
+    let quickUntil = min(deadline, clock.now + Self.quickPollWindow)
+    while clock.now < quickUntil {
+      if let record = try result(for: taskID), record.state.isReady { return record }
+      Thread.sleep(forTimeInterval: Self.quickPollInterval.seconds)
+    }
     let subscription: RedisSubscription
     do {
       subscription = try client.subscribeSync(to: CeleryResult.key(for: taskID))
@@ -108,6 +115,11 @@ public final class RedisResultBackend: ResultBackend {
     }
     return last
   }
+
+  /// How long ``waitForResult(_:timeout:)`` polls with GET before it subscribes.
+  static let quickPollWindow: Duration = .milliseconds(3)
+  /// The pause between those GETs.
+  static let quickPollInterval: Duration = .microseconds(100)
 
   /// Redis expires results by itself (`SETEX`): nothing to delete.
   public func deleteExpired() throws -> Int { 0 }

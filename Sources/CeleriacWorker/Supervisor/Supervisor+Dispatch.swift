@@ -166,7 +166,8 @@ extension Supervisor {
         brokerChanges == nil && !brokerHealth.isDown
         ? configuration.maximumPollInterval
         : max(configuration.maximumPollInterval, WorkerConfiguration.signalledPollInterval)
-      let doubled = idlePollInterval == .zero ? Duration.milliseconds(1) : idlePollInterval * 2
+      let doubled =
+        idlePollInterval == .zero ? WorkerConfiguration.firstPollInterval : idlePollInterval * 2
       idlePollInterval = min(doubled, ceiling)
     }
   }

@@ -176,8 +176,8 @@ public final class Supervisor {
     readChildMessages(from: ready)
     reapExitedChildren(ready)
     enforceHeartbeatsAndTimeLimits()
-    if case .running = runState { dispatchTasks() }
     flushPendingWrites()
+    if case .running = runState { dispatchTasks() }
     maintainPools()
     advanceShutdown()
     performHousekeeping()

@@ -38,6 +38,8 @@ public struct WorkerConfiguration: Sendable {
   public static let defaultKillGrace: Duration = .seconds(2)
   /// The longest pause between two claims while children are idle and the queue is empty.
   public static let defaultMaximumPollInterval: Duration = .milliseconds(20)
+  /// The first pause after a claim found the queues empty; it doubles up to the maximum.
+  public static let firstPollInterval: Duration = .microseconds(250)
   /// The longest pause between claims when the broker signals changes (a safety net only).
   public static let signalledPollInterval: Duration = .milliseconds(250)
   /// How often the supervisor renews its lease and looks for abandoned tasks.

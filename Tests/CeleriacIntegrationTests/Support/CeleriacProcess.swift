@@ -94,16 +94,29 @@ final class WorkerProcess {
   let process = Process()
   let logPath: String
 
-  /// Starts a worker and waits until it logs that all pools are ready.
-  init(
+  /// Starts a worker on the sandbox's SQLite file and waits until all pools are ready.
+  convenience init(
     sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:],
     waitForReady: Bool = true, executable: String = CeleriacBinary.path
   ) throws {
-    logPath = sandbox.directory + "/worker-\(UUID().uuidString.prefix(6)).log"
+    try self.init(
+      directory: sandbox.directory, connection: ["--broker", sandbox.brokerURL, "-l", "debug"],
+      arguments: arguments, environment: environment, waitForReady: waitForReady,
+      executable: executable)
+  }
+
+  /// Starts `celeriac worker CONNECTION ARGUMENTS` in `directory` and waits until it logs
+  /// that all pools are ready.
+  init(
+    directory: String, connection: [String], arguments: [String] = [],
+    environment: [String: String] = [:], waitForReady: Bool = true,
+    executable: String = CeleriacBinary.path
+  ) throws {
+    logPath = directory + "/worker-\(UUID().uuidString.prefix(6)).log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["worker", "--broker", sandbox.brokerURL, "-l", "debug"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.directory)
+    process.arguments = ["worker"] + connection + arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let log = FileHandle(forWritingAtPath: logPath)!
     process.standardError = log

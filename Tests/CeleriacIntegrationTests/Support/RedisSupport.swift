@@ -130,54 +130,11 @@ final class RedisSandbox {
   }
 
   /// Starts `celeriac worker` on this Redis and waits until its pools are ready.
-  func worker(_ arguments: [String] = [], waitForReady: Bool = true) throws -> RedisWorkerProcess {
-    try RedisWorkerProcess(sandbox: self, arguments: arguments, waitForReady: waitForReady)
-  }
-}
-
-/// A running `celeriac worker` on a ``RedisSandbox``, its log in a file.
-final class RedisWorkerProcess {
-  let process = Process()
-  let logPath: String
-
-  init(sandbox: RedisSandbox, arguments: [String], waitForReady: Bool) throws {
-    logPath = sandbox.directory + "/worker-\(UUID().uuidString.prefix(6)).log"
-    FileManager.default.createFile(atPath: logPath, contents: nil)
-    process.executableURL = URL(fileURLWithPath: CeleriacBinary.path)
-    process.arguments =
-      [
-        "worker", "--broker", sandbox.brokerURL, "--backend", sandbox.backendURL, "-l", "info",
-      ] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: sandbox.directory)
-    let log = FileHandle(forWritingAtPath: logPath)!
-    process.standardOutput = log
-    process.standardError = log
-    try process.run()
-    if waitForReady {
-      let ready = try waitUntil(timeout: .seconds(20)) {
-        self.log.contains("all pools ready") || !self.process.isRunning
-      }
-      #expect(ready && process.isRunning, "worker did not become ready:\n\(self.log)")
-    }
-  }
-
-  deinit {
-    if process.isRunning {
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-    }
-  }
-
-  var pid: Int32 { process.processIdentifier }
-  var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-  func signal(_ number: Int32) { kill(pid, number) }
-
-  /// Waits for the supervisor to exit; returns its status, or `nil` on timeout.
-  func waitForExit(timeout: Duration = .seconds(30)) throws -> Int32? {
-    guard try waitUntil(timeout: timeout, { !self.process.isRunning }) else { return nil }
-    process.waitUntilExit()
-    return process.terminationStatus
+  func worker(_ arguments: [String] = [], waitForReady: Bool = true) throws -> WorkerProcess {
+    try WorkerProcess(
+      directory: directory,
+      connection: ["--broker", brokerURL, "--backend", backendURL, "-l", "info"],
+      arguments: arguments, waitForReady: waitForReady)
   }
 }
 
