@@ -31,7 +31,7 @@ struct WorkerOptions: ParsableArguments {
   @Option(help: "Replace a child after it ran this many tasks.")
   var maxTasksPerChild: Int?
 
-  @Option(help: "Replace a child whose resident memory exceeds this many KiB after a task.")
+  @Option(help: "Replace a child whose peak resident memory exceeds this many KiB after a task.")
   var maxMemoryPerChild: Int?
 
   @Option(help: "Hard time limit in seconds: the child is killed, the task fails.")

@@ -53,7 +53,7 @@ public enum ChildEvent: Codable, Sendable, Equatable {
   case heartbeat
   /// The running task reported progress (a custom state with metadata).
   case progress(tag: String, state: TaskState, meta: JSONValue)
-  /// The running task finished; the child is idle again. `rssKiB` is its resident memory.
+  /// The running task finished; the child is idle again. `rssKiB` is its peak resident memory.
   case finished(tag: String, outcome: TaskOutcome, rssKiB: Int)
 }
 

@@ -55,7 +55,7 @@ public struct WorkerConfiguration: Sendable {
   public var hostname: String
   /// Replace a child after it ran this many tasks.
   public var maxTasksPerChild: Int?
-  /// Replace a child whose resident memory exceeds this many KiB after a task.
+  /// Replace a child whose peak resident memory (`ru_maxrss`) exceeds this many KiB after a task.
   public var maxMemoryPerChildKiB: Int?
   /// Hard time limit in seconds for tasks that set none.
   public var timeLimit: Double?
