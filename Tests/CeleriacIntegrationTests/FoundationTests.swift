@@ -68,6 +68,24 @@ struct FoundationTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("tasks with a countdown, an expiry and retries run (their dates reach the child intact)")
+  func datedTasksRun() throws {
+    let sandbox = try Sandbox()
+    let worker = try WorkerProcess(sandbox: sandbox)
+    let later = try sandbox.run(["send", "tasks.add", "1", "2", "--countdown", "0.2", "--wait"])
+    #expect(later.status == 0 && later.stdout == "3\n", "\(later.stderr)")
+    let expiring = try sandbox.run(["send", "tasks.add", "2", "2", "--expires", "60", "--wait"])
+    #expect(expiring.status == 0 && expiring.stdout == "4\n", "\(expiring.stderr)")
+    let flaky = try sandbox.run(["send", "tasks.flaky", "2", "--wait"])
+    #expect(flaky.status == 0 && flaky.stdout == "2\n", "\(flaky.stderr)")
+    let expired = try sandbox.run(["send", "tasks.add", "1", "1", "--expires", "0.001"])
+    let id = expired.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(try sandbox.waitForRecord(id)?.state == .revoked)
+    #expect(!worker.log.contains("exited with status 1"))
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("results expire after --result-expires")
   func resultsExpire() throws {
     let sandbox = try Sandbox()

@@ -15,8 +15,6 @@ public final class LineChannel: @unchecked Sendable {
   private var buffer: [UInt8] = []
   private var scanned = 0
   private let writeLock = NSLock()
-  private let encoder = JSONEncoder()
-  private let decoder = JSONDecoder()
 
   /// Wraps a connected stream socket; the channel closes it in ``close()``.
   public init(fd: Int32) {
@@ -25,7 +23,8 @@ public final class LineChannel: @unchecked Sendable {
 
   /// Sends one message; throws when the peer is gone.
   public func send<Message: Encodable>(_ message: Message) throws {
-    var data = try encoder.encode(message)
+    // JSONCoding, like the brokers: a message forwarded as stored decodes the same way.
+    var data = try JSONCoding.encode(message)
     data.append(UInt8(ascii: "\n"))
     try sendLine(data)
   }
@@ -117,7 +116,7 @@ public final class LineChannel: @unchecked Sendable {
     buffer.removeSubrange(0...newline)
     scanned = 0
     do {
-      return try decoder.decode(type, from: line)
+      return try JSONCoding.decode(type, from: line)
     } catch {
       throw CeleriacError(
         .protocolError,
