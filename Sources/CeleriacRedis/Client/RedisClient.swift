@@ -32,7 +32,7 @@ public struct RedisReconnectBackoff: Sendable, Hashable {
 /// reconnects. If that fails, commands fail fast with the connection error until the backoff
 /// delay has passed, then one more attempt is made: the caller decides whether to retry.
 /// Call ``shutdown()`` or ``shutdownSync()`` when done, to stop the event loop thread.
-public final class RedisClient: Sendable {
+public final class RedisClient: RedisCommandSending, Sendable {
   private enum State {
     case disconnected(failures: Int, retryAt: NIODeadline?, lastError: RedisError?)
     case connecting(EventLoopFuture<RedisConnection>, failures: Int)
@@ -185,22 +185,6 @@ public final class RedisClient: Sendable {
       return connection.pipelineFuture(commands, timeout: timeout)
     }
     return self.connectionFuture().flatMap { $0.pipelineFuture(commands, timeout: timeout) }
-  }
-
-  /// Sends one command and suspends until its reply; error replies throw `.serverError`.
-  public func send(
-    _ command: [any RESPArgument],
-    timeout: TimeAmount? = nil
-  ) async throws -> RESPValue {
-    try await self.sendFuture(command, timeout: timeout).get()
-  }
-
-  /// Sends commands in one pipeline and suspends until all replies are in (errors included).
-  public func pipeline(
-    _ commands: [[any RESPArgument]],
-    timeout: TimeAmount? = nil
-  ) async throws -> [RESPValue] {
-    try await self.pipelineFuture(commands, timeout: timeout).get()
   }
 
   /// Sends one command and blocks the calling (non-event-loop) thread until its reply; throws

@@ -33,7 +33,7 @@ public struct RedisConnectionOptions: Sendable {
 /// Every method may be called from any thread. The `…Sync` methods block the calling thread
 /// until the reply arrives; they must not be called on an event loop thread. The async methods
 /// suspend instead. Commands are arrays of ``RESPArgument``s: `["SET", key, value]`.
-public final class RedisConnection: Sendable {
+public final class RedisConnection: RedisCommandSending, Sendable {
   /// The URL this connection was made to.
   public let url: RedisURL
   /// The options this connection was made with.
@@ -215,23 +215,6 @@ public final class RedisConnection: Sendable {
         bytes: bytes, replies: commands.count, timeout: timeout ?? self.options.commandTimeout,
         promise: .batch(promise)))
     return promise.futureResult
-  }
-
-  /// Sends one command and suspends until its reply; throws ``RedisError`` (`.serverError`
-  /// for an error reply).
-  public func send(
-    _ command: [any RESPArgument],
-    timeout: TimeAmount? = nil
-  ) async throws -> RESPValue {
-    try await self.sendFuture(command, timeout: timeout).get()
-  }
-
-  /// Sends commands as one pipeline and suspends until all replies are in.
-  public func pipeline(
-    _ commands: [[any RESPArgument]],
-    timeout: TimeAmount? = nil
-  ) async throws -> [RESPValue] {
-    try await self.pipelineFuture(commands, timeout: timeout).get()
   }
 
   /// Sends one command and blocks the calling (non-event-loop) thread until its reply.
