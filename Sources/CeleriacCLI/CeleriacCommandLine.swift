@@ -29,8 +29,8 @@ public enum CeleriacCommandLine {
     currentApp = app
     extraCommands = commands
     let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
-    if arguments.first == ChildCommand.configuration.commandName {
-      ChildCommand.runFast(app: app, arguments: Array(arguments.dropFirst()))
+    if arguments.first == ChildCommand.commandName {
+      ChildCommand.run(app: app, arguments: Array(arguments.dropFirst()))
     }
     do {
       var command = try RootCommand.parseAsRoot(arguments)
@@ -61,7 +61,7 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        PurgeCommand.self, RevokeCommand.self, ChildCommand.self,
+        PurgeCommand.self, RevokeCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

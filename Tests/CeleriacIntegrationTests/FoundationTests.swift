@@ -86,6 +86,18 @@ struct FoundationTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("send --idempotency-key sends once while the key is held")
+  func idempotencyKey() throws {
+    let sandbox = try Sandbox()
+    let send = { (key: String) in
+      try sandbox.run(["send", "tasks.add", "1", "2", "--idempotency-key", key]).stdout
+    }
+    let first = try send("k1")
+    #expect(try send("k1") == first)
+    #expect(try send("k2") != first)
+    #expect(try sandbox.connection().broker.depths(of: ["celery"])["celery"] == 2)
+  }
+
   @Test("results expire after --result-expires")
   func resultsExpire() throws {
     let sandbox = try Sandbox()

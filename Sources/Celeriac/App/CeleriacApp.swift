@@ -84,6 +84,12 @@ public final class CeleriacApp: Sendable {
   ) async throws -> AsyncResult {
     let message = makeMessage(name, args: args, kwargs: kwargs, options: options)
     if configuration.alwaysEager { return try await runEagerly(message) }
+    return try publish(message)
+  }
+
+  /// Publishes a built message to the broker (never eagerly), honouring its idempotency key:
+  /// while a task holds the key, the holder's handle is returned and nothing is sent.
+  public func publish(_ message: TaskMessage) throws -> AsyncResult {
     let connection = try connection()
     if let key = message.idempotencyKey,
       let holder = try connection.backend.reserveIdempotencyKey(

@@ -1,25 +1,15 @@
-import ArgumentParser
 import Celeriac
 import CeleriacWorker
 import Foundation
 
-/// `celeriac _child`: what the supervisor spawns. Not for people.
-struct ChildCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "_child", abstract: "Internal: a pool child (spawned by the supervisor).",
-    shouldDisplay: false)
-
-  @Option var parentPID: Int32
-  @Option var heartbeatMs: Int64 = 1000
-
-  func run() throws {
-    Self.start(
-      app: CeleriacCommandLine.app,
-      options: ChildOptions(parentPID: parentPID, heartbeatInterval: .milliseconds(heartbeatMs)))
-  }
+/// `celeriac _child`: what the supervisor spawns; not for people. `CeleriacCommandLine.main`
+/// recognises it before any argument parsing, so a child starts without the parser's cost.
+enum ChildCommand {
+  /// The subcommand name the supervisor passes.
+  static let commandName = "_child"
 
   /// Parses the child's few arguments by hand (no parser start-up cost) and runs it.
-  static func runFast(app: CeleriacApp, arguments: [String]) -> Never {
+  static func run(app: CeleriacApp, arguments: [String]) -> Never {
     var parent: Int32?
     var heartbeat: Int64 = 1000
     var iterator = arguments.makeIterator()

@@ -47,17 +47,10 @@ struct SendCommand: ParsableCommand {
     let options = SendOptions(
       queue: queue, countdown: countdown.map { .seconds(fractional: $0) },
       expires: expires.map { Date().addingTimeInterval($0) }, idempotencyKey: idempotencyKey)
-    if let key = idempotencyKey {
+    if idempotencyKey != nil {
       let message = app.makeMessage(
         name, args: positional, kwargs: keywordArguments, options: options)
-      if let holder = try open.backend.reserveIdempotencyKey(
-        key, for: message.id, expiresIn: app.configuration.resultExpiry)
-      {
-        try finish(taskID: holder, backend: open.backend)
-        return
-      }
-      try open.broker.publish([message])
-      try finish(taskID: message.id, backend: open.backend)
+      try finish(taskID: try app.publish(message).id, backend: open.backend)
       return
     }
     let messages = (0..<count).map { _ in

@@ -29,7 +29,7 @@ struct WorkerCommand: ParsableCommand {
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },
       executablePath: try CurrentExecutable.path(),
-      childArguments: [ChildCommand.configuration.commandName!],
+      childArguments: [ChildCommand.commandName],
       logger: Logger(label: "celeriac.supervisor"),
       reloadConfiguration: { try options.resolve() })
     let status = supervisor.run()

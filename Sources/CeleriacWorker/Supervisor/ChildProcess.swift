@@ -67,4 +67,7 @@ final class ChildProcess {
 
   /// Whether it counts toward its pool's size (not on its way out).
   var isActive: Bool { phase != .stopping && !retireAfterTask }
+
+  /// Whether it can take a task now: idle and not about to be retired.
+  var isAvailable: Bool { phase == .idle && !retireAfterTask }
 }

@@ -13,7 +13,7 @@ extension Supervisor {
     var anyIdle = false
     for index in pools.indices {
       var idle = children.values.filter {
-        $0.poolName == pools[index].name && $0.phase == .idle && !$0.retireAfterTask
+        $0.poolName == pools[index].name && $0.isAvailable
       }
       anyIdle = anyIdle || !idle.isEmpty
       while !idle.isEmpty, !pools[index].reserved.isEmpty {

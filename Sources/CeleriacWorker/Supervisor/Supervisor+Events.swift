@@ -69,12 +69,12 @@ extension Supervisor {
     pools.contains { pool in
       pool.queueLooksEmpty
         && children.values.contains {
-          $0.poolName == pool.name && $0.phase == .idle && !$0.retireAfterTask
+          $0.poolName == pool.name && $0.isAvailable
         }
     }
   }
 
   var hasIdleChildren: Bool {
-    children.values.contains { $0.phase == .idle && !$0.retireAfterTask }
+    children.values.contains(where: \.isAvailable)
   }
 }
