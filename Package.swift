@@ -80,19 +80,22 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
-    .testTarget(name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac"]),
+    // Shared by the test targets only: seeded randomness and hostile-message generation.
+    .target(name: "CeleriacTestSupport", dependencies: ["CeleriacCore"]),
+    .testTarget(
+      name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac", "CeleriacTestSupport"]),
     .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
     .testTarget(
       name: "CeleriacRedisTests",
       dependencies: [
-        "CeleriacRedis",
+        "CeleriacRedis", "CeleriacTestSupport",
         .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
     .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker"]),
     .testTarget(
       name: "CeleriacIntegrationTests",
-      dependencies: ["Celeriac", "CeleriacCore"]
+      dependencies: ["Celeriac", "CeleriacCore", "CeleriacRedis", "CeleriacTestSupport"]
     ),
   ]
 )

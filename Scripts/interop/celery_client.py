@@ -6,12 +6,18 @@
         with AsyncResult.get().
     celery_client.py BROKER_URL BACKEND_URL get TASK_ID
         AsyncResult(TASK_ID).get(): the value, or the exception Celery rebuilt.
+    celery_client.py BROKER_URL BACKEND_URL workflow
+        Canvas messages: a chain of two and of three steps, a link callback, a link_error
+        errback, and a chord (which must fail at once, never hang, on a worker without
+        chords).
 """
 import json
 import sys
 import time
 
-from celery import Celery
+import uuid
+
+from celery import Celery, chain, chord, signature
 
 
 def outcome(result, timeout=20):
@@ -34,6 +40,9 @@ def main():
     if command == "get":
         print(json.dumps({"check": "get", **outcome(app.AsyncResult(sys.argv[4]))}), flush=True)
         return
+    if command == "workflow":
+        workflow(app)
+        return
     checks = [
         ("add_args", lambda: app.send_task("tasks.add", args=(2, 3))),
         ("add_kwargs", lambda: app.send_task("tasks.add", kwargs={"x": 40, "y": 2})),
@@ -48,6 +57,34 @@ def main():
     result = outcome(delayed)
     result["elapsed"] = time.monotonic() - started
     print(json.dumps({"check": "countdown", **result}), flush=True)
+
+
+def workflow(app):
+    """Sends each canvas form with signatures by name (no task code needed here)."""
+    add = lambda *args: signature("tasks.add", args=args, app=app)  # noqa: E731
+    print(json.dumps({"check": "chain2", **outcome(chain(add(1, 2), add(3)).apply_async())}),
+          flush=True)
+    three = chain(add(1, 2), add(3), add(4)).apply_async()
+    print(json.dumps({"check": "chain3", **outcome(three),
+                      "parent": three.parent.get(timeout=5)}), flush=True)
+    callback_id = str(uuid.uuid4())
+    linked = app.send_task("tasks.add", args=(2, 2),
+                           link=add(10).set(task_id=callback_id))
+    result = outcome(linked)
+    result["callback"] = outcome(app.AsyncResult(callback_id))
+    print(json.dumps({"check": "link", **result}), flush=True)
+    errback_id = str(uuid.uuid4())
+    failing = app.send_task("tasks.fail", args=("boom",),
+                            link_error=signature("tasks.add", args=(5, 5), immutable=True,
+                                                 app=app).set(task_id=errback_id))
+    result = outcome(failing)
+    result["errback"] = outcome(app.AsyncResult(errback_id))
+    print(json.dumps({"check": "link_error", **result}), flush=True)
+    started = time.monotonic()
+    body = signature("tasks.xsum", app=app)
+    result = outcome(chord([add(1, 1), add(2, 2)], body).apply_async(), timeout=15)
+    result["elapsed"] = time.monotonic() - started
+    print(json.dumps({"check": "chord", **result}), flush=True)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,21 @@ public final class SQLiteBroker: Broker {
   /// lock-free look before claiming would only cost time.
   private let lastClaimWasFull = Mutex(false)
 
+  /// The consumer each delivery handed out by this broker was claimed for. Settling a
+  /// delivery changes its row only while the row is still claimed by that consumer, so a
+  /// supervisor whose lease ran out (and whose rows another supervisor recovered or claimed)
+  /// can no longer acknowledge, release or dead-letter them: fencing.
+  private let claimedBy = Mutex<[Int64: String]>([:])
+
+  /// The largest encoded message ``publish(_:)`` accepts, in bytes.
+  public let maximumPayloadBytes: Int
+
   /// A broker on an open store (which a ``SQLiteResultBackend`` may share).
-  public init(store: SQLiteStore) {
+  public init(
+    store: SQLiteStore, maximumPayloadBytes: Int = TaskMessageLimits.defaultMaximumPayloadBytes
+  ) {
     self.store = store
+    self.maximumPayloadBytes = maximumPayloadBytes
   }
 
   /// Opens (creating if needed) the SQLite file at `path`.
@@ -46,9 +58,20 @@ public final class SQLiteBroker: Broker {
     guard !messages.isEmpty else { return }
     let now = unixNow()
     // Encode before taking the write lock: other processes wait only for the inserts.
-    var rows: [(id: String, queue: String, payload: String, eta: Double)] = []
+    let rows = try encodeRows(messages, now: now)
+    try store.write("publish", unavailable: .brokerUnavailable) { db in
+      try Self.insert(rows, now: now, in: db)
+    }
+  }
+
+  private typealias EncodedRow = (id: String, queue: String, payload: String, eta: Double)
+
+  /// Validates and encodes messages as rows of `tasks`.
+  private func encodeRows(_ messages: [TaskMessage], now: Double) throws -> [EncodedRow] {
+    var rows: [EncodedRow] = []
     rows.reserveCapacity(messages.count)
     for message in messages {
+      try message.validate()
       let payload: String
       do {
         payload = try JSONCoding.encodeString(message)
@@ -56,14 +79,18 @@ public final class SQLiteBroker: Broker {
         throw CeleriacError(
           .malformedMessage, "cannot encode task \(message.id) (\(message.name)): \(error)")
       }
+      try PayloadLimit.check(payload, of: message, maximum: maximumPayloadBytes)
       rows.append((message.id, message.queue, payload, message.eta?.timeIntervalSince1970 ?? now))
     }
-    try store.write("publish", unavailable: .brokerUnavailable) { db in
-      let insert = try db.cachedStatement(sql: Self.insertSQL)
-      for row in rows {
-        insert.setUncheckedArguments([row.id, row.queue, row.payload, row.eta, now])
-        try insert.execute()
-      }
+    return rows
+  }
+
+  private static func insert(_ rows: [EncodedRow], now: Double, in db: Database) throws {
+    guard !rows.isEmpty else { return }
+    let insert = try db.cachedStatement(sql: Self.insertSQL)
+    for row in rows {
+      insert.setUncheckedArguments([row.id, row.queue, row.payload, row.eta, now])
+      try insert.execute()
     }
   }
 
@@ -101,10 +128,14 @@ public final class SQLiteBroker: Broker {
             take, arguments: [consumer.id, leaseExpires, queue, now, wanted])
           if rows.isEmpty { break }
           let claimed = rows.map(ClaimedRow.init).sorted { ($0.eta, $0.id) < ($1.eta, $1.id) }
+          claimedBy.withLock { held in
+            for row in claimed { held[row.id] = consumer.id }
+          }
           var malformed = 0
           for row in claimed {
             do {
               let message = try JSONCoding.decode(TaskMessage.self, from: row.payload)
+              try message.validate()
               batch.deliveries.append(
                 Delivery(
                   tag: DeliveryTag(rawValue: String(row.id)), message: message,
@@ -112,7 +143,9 @@ public final class SQLiteBroker: Broker {
             } catch {
               malformed += 1
               let reason = "malformed task message: \(Self.describe(error))"
-              try Self.moveToDeadLetter(db, id: row.id, reason: reason, now: now)
+              try Self.moveToDeadLetter(
+                db, id: row.id, consumer: consumer.id, reason: reason, now: now)
+              _ = claimedBy.withLock { $0.removeValue(forKey: row.id) }
               batch.deadLettered.append(
                 DeadLetterEntry(
                   taskID: row.taskID, queue: row.queue, reason: reason, payload: row.payload))
@@ -129,19 +162,36 @@ public final class SQLiteBroker: Broker {
     return batch
   }
 
-  /// Deletes the rows of the given deliveries (unknown tags are ignored).
+  /// Deletes the rows of the given deliveries that are still claimed by the consumer they
+  /// were claimed for (unknown tags are ignored).
   public func acknowledge(_ tags: [DeliveryTag]) throws {
-    guard !tags.isEmpty else { return }
-    let ids = try Self.rowIDs(tags)
+    let held = try self.held(tags)
+    guard !held.isEmpty else { return }
     try store.write("acknowledge", unavailable: .brokerUnavailable) { db in
-      try Self.delete(ids, in: db)
+      try Self.delete(held, in: db)
+    }
+    forget(held)
+  }
+
+  private typealias HeldRow = (id: Int64, consumer: String)
+
+  /// The rows of `tags` this broker handed out, with their consumer.
+  private func held(_ tags: [DeliveryTag]) throws -> [HeldRow] {
+    let ids = try Self.rowIDs(tags)
+    return claimedBy.withLock { held in ids.compactMap { id in held[id].map { (id, $0) } } }
+  }
+
+  private func forget(_ rows: [HeldRow]) {
+    claimedBy.withLock { held in
+      for row in rows { held[row.id] = nil }
     }
   }
 
-  private static func delete(_ ids: [Int64], in db: Database) throws {
-    let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
-    for id in ids {
-      delete.setUncheckedArguments([id])
+  private static func delete(_ rows: [HeldRow], in db: Database) throws {
+    let delete = try db.cachedStatement(
+      sql: "DELETE FROM tasks WHERE id = ? AND state = 'claimed' AND consumer = ?")
+    for row in rows {
+      delete.setUncheckedArguments([row.id, row.consumer])
       try delete.execute()
     }
   }
@@ -149,36 +199,66 @@ public final class SQLiteBroker: Broker {
   /// Puts claimed rows back in their queue at their old place (they keep their due time and
   /// id), claimable at once; with `countAsRedelivery`, their redelivery counter goes up.
   public func release(_ tags: [DeliveryTag], countAsRedelivery: Bool) throws {
-    guard !tags.isEmpty else { return }
-    let ids = try Self.rowIDs(tags)
+    let held = try self.held(tags)
+    guard !held.isEmpty else { return }
     try store.write("release", unavailable: .brokerUnavailable) { db in
       let update = try db.cachedStatement(
         sql: """
           UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
             redeliveries = redeliveries + ?
-          WHERE id = ? AND state = 'claimed'
+          WHERE id = ? AND state = 'claimed' AND consumer = ?
           """)
-      for id in ids {
-        update.setUncheckedArguments([countAsRedelivery ? 1 : 0, id])
+      for row in held {
+        update.setUncheckedArguments([countAsRedelivery ? 1 : 0, row.id, row.consumer])
         try update.execute()
       }
     }
+    forget(held)
   }
 
   /// Moves a row to `dead_letters` with `reason` (an unknown tag is ignored).
   public func deadLetter(_ tag: DeliveryTag, reason: String) throws {
-    let ids = try Self.rowIDs([tag])
+    guard let row = try held([tag]).first else { return }
     try store.write("dead-letter", unavailable: .brokerUnavailable) { db in
-      try Self.moveToDeadLetter(db, id: ids[0], reason: reason, now: unixNow())
+      try Self.moveToDeadLetter(
+        db, id: row.id, consumer: row.consumer, reason: reason, now: unixNow())
     }
+    forget([row])
   }
 
-  /// Moves the lease of every row `consumer` holds to now plus its lease.
-  public func renewLease(for consumer: ConsumerIdentity) throws {
-    try store.write("renew lease", unavailable: .brokerUnavailable) { db in
+  /// Moves the lease of every row `consumer` holds to now plus its lease, and returns the
+  /// deliveries handed out for `consumer` whose rows it no longer holds (its lease ran out and
+  /// another supervisor recovered them): the caller must not start those.
+  @discardableResult
+  public func renewLease(for consumer: ConsumerIdentity) throws -> [DeliveryTag] {
+    let stillHeld = try store.write("renew lease", unavailable: .brokerUnavailable) { db in
       let update = try db.cachedStatement(sql: Self.renewSQL)
       update.setUncheckedArguments([unixNow() + consumer.lease.seconds, consumer.id])
       try update.execute()
+      return Set(
+        try Int64.fetchAll(db.cachedStatement(sql: Self.heldSQL), arguments: [consumer.id]))
+    }
+    let lost = claimedBy.withLock { held in
+      let lost = held.filter { $0.value == consumer.id && !stillHeld.contains($0.key) }.map(\.key)
+      for id in lost { held[id] = nil }
+      return lost
+    }
+    return lost.sorted().map { DeliveryTag(rawValue: String($0)) }
+  }
+
+  /// Deletes dead letters older than `age`, then all but the newest `limit`.
+  public func trimDeadLetters(keeping limit: Int, olderThan age: Duration) throws -> Int {
+    try store.write("trim dead letters", unavailable: .brokerUnavailable) { db in
+      try db.execute(
+        sql: "DELETE FROM dead_letters WHERE created < ?", arguments: [unixNow() - age.seconds])
+      var deleted = db.changesCount
+      try db.execute(
+        sql: """
+          DELETE FROM dead_letters WHERE id <= (
+            SELECT id FROM dead_letters ORDER BY id DESC LIMIT 1 OFFSET ?)
+          """, arguments: [max(limit, 0)])
+      deleted += db.changesCount
+      return deleted
     }
   }
 
@@ -272,6 +352,10 @@ public final class SQLiteBroker: Broker {
     WHERE state = 'claimed' AND consumer = ?
     """
 
+  static let heldSQL = """
+    SELECT id FROM tasks INDEXED BY tasks_claimed WHERE state = 'claimed' AND consumer = ?
+    """
+
   static let recoverSQL = """
     UPDATE tasks SET state = 'queued', consumer = NULL, lease_expires = NULL,
       redeliveries = redeliveries + 1
@@ -304,19 +388,18 @@ public final class SQLiteBroker: Broker {
     }
   }
 
-  private static func moveToDeadLetter(_ db: Database, id: Int64, reason: String, now: Double)
-    throws
-  {
+  private static func moveToDeadLetter(
+    _ db: Database, id: Int64, consumer: String, reason: String, now: Double
+  ) throws {
     let copy = try db.cachedStatement(
       sql: """
         INSERT INTO dead_letters (task_id, queue, reason, payload, created)
-        SELECT task_id, queue, ?, payload, ? FROM tasks WHERE id = ?
+        SELECT task_id, queue, ?, payload, ? FROM tasks
+        WHERE id = ? AND state = 'claimed' AND consumer = ?
         """)
-    copy.setUncheckedArguments([reason, now, id])
+    copy.setUncheckedArguments([reason, now, id, consumer])
     try copy.execute()
-    let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
-    delete.setUncheckedArguments([id])
-    try delete.execute()
+    try delete([(id, consumer)], in: db)
   }
 
   private static func rowIDs(_ tags: [DeliveryTag]) throws -> [Int64] {
@@ -362,14 +445,19 @@ extension SQLiteBroker: OutcomeCommitting {
 
   /// Stores results and deletes the acknowledged rows in one write transaction.
   public func commit(
-    results: [TaskResultRecord], expiresIn: Duration?, acknowledging tags: [DeliveryTag]
+    publishing messages: [TaskMessage], results: [TaskResultRecord], expiresIn: Duration?,
+    acknowledging tags: [DeliveryTag]
   ) throws {
+    let now = unixNow()
+    let rows = try encodeRows(messages, now: now)
     let encoded = try SQLiteResultBackend.encode(results)
-    let ids = try Self.rowIDs(tags)
+    let held = try self.held(tags)
     try store.write("store results and acknowledge", unavailable: .brokerUnavailable) { db in
+      try Self.insert(rows, now: now, in: db)
       try SQLiteResultBackend.upsert(encoded, expiresIn: expiresIn, in: db)
-      try Self.delete(ids, in: db)
+      try Self.delete(held, in: db)
     }
+    forget(held)
   }
 }
 

@@ -190,4 +190,12 @@ public final class SQLiteResultBackend: ResultBackend {
       return holder == taskID ? nil : holder
     }
   }
+
+  /// Deletes `key` if `taskID` holds it.
+  public func releaseIdempotencyKey(_ key: String, heldBy taskID: String) throws {
+    try store.write("release idempotency key", unavailable: .backendUnavailable) { db in
+      try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE key = ? AND task_id = ?")
+        .execute(arguments: [key, taskID])
+    }
+  }
 }

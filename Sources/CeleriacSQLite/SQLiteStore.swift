@@ -51,10 +51,20 @@ public final class SQLiteStore: Sendable {
     self.path = path
     self.redactedURL = SQLiteStore.url(forPath: path)
 
-    // Create the file ourselves so that it never exists with a wider mode than 0600.
-    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+    // Create the file ourselves so that it never exists with a wider mode than 0600, and
+    // never through a symbolic link (one planted in a shared directory could point the
+    // queues at another user's file).
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard descriptor >= 0 else {
+      let code = errno
+      if code == ELOOP { throw failure("it is a symbolic link; give the real path") }
+      throw failure(String(cString: strerror(code)))
+    }
+    let problem = SQLiteStore.ownershipProblem(descriptor)
+    // Closed before SQLite opens the file: closing any descriptor of a file drops every POSIX
+    // lock this process holds on it, SQLite's included.
     close(descriptor)
+    if let problem { throw failure(problem) }
 
     var configuration = Configuration()
     configuration.busyMode = .timeout(busyTimeout.seconds)
@@ -66,6 +76,24 @@ public final class SQLiteStore: Sendable {
     }
 
     self.pool = try SQLiteStore.openPool(path: path, configuration: configuration, failure)
+  }
+
+  /// Why an open file must not hold the queues: it is not a regular file, or it is owned by
+  /// another user (root may use any), or others may write to it (a producer could be handed
+  /// forged tasks to run). `nil` when it is fine.
+  static func ownershipProblem(_ descriptor: Int32) -> String? {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return String(cString: strerror(errno)) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { return "it is not a regular file" }
+    let user = geteuid()
+    if user != 0 && info.st_uid != user {
+      return "it is owned by uid \(info.st_uid), not by this user (uid \(user))"
+    }
+    if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+      let mode = String(info.st_mode & 0o777, radix: 8)
+      return "it is writable by group or others (mode \(mode)); chmod 600 it"
+    }
+    return nil
   }
 
   /// Opens the pool and migrates the schema. Several processes may open a fresh file at once:

@@ -1,4 +1,5 @@
 import CeleriacRedis
+import CeleriacTestSupport
 import NIOCore
 import Testing
 
@@ -7,23 +8,6 @@ import Testing
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// A small, fast, seedable generator (SplitMix64), so that every fuzz run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-  private var state: UInt64
-
-  init(seed: UInt64) {
-    self.state = seed
-  }
-
-  mutating func next() -> UInt64 {
-    self.state &+= 0x9E37_79B9_7F4A_7C15
-    var z = self.state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// The seed of the fuzz tests: `CELERIAC_FUZZ_SEED` if set, else a fixed one.
 let fuzzSeed: UInt64 = {

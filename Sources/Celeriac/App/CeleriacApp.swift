@@ -97,7 +97,15 @@ public final class CeleriacApp: Sendable {
     {
       return AsyncResult(id: holder, backend: connection.backend)
     }
-    try connection.broker.publish([message])
+    do {
+      try connection.broker.publish([message])
+    } catch {
+      // The key must not keep pointing at a task that was never sent.
+      if let key = message.idempotencyKey {
+        try? connection.backend.releaseIdempotencyKey(key, heldBy: message.id)
+      }
+      throw error
+    }
     return AsyncResult(id: message.id, backend: connection.backend)
   }
 

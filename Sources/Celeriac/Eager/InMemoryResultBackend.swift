@@ -53,4 +53,11 @@ public final class InMemoryResultBackend: ResultBackend {
       return nil
     }
   }
+
+  /// Forgets `key` if `taskID` holds it.
+  public func releaseIdempotencyKey(_ key: String, heldBy taskID: String) throws {
+    keys.withLock { keys in
+      if keys[key] == taskID { keys[key] = nil }
+    }
+  }
 }

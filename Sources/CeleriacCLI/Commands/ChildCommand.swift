@@ -30,6 +30,9 @@ enum ChildCommand {
   }
 
   static func start(app: CeleriacApp, options: ChildOptions) -> Never {
+    // Linux keeps the parent-death signal per thread: set it here, on the main thread, which
+    // lives as long as the process, before any other thread exists.
+    ChildRuntime.dieWithParent(options)
     let registry = app.registry
     Task.detached { await ChildRuntime.run(registry: registry, options: options) }
     while true { sleep(UInt32.max) }

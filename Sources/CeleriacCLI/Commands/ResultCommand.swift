@@ -11,6 +11,12 @@ struct ResultCommand: ParsableCommand {
   @Flag(help: "Wait until the task is ready.") var wait = false
   @Option(help: "Seconds to wait with --wait.") var timeout: Double = 30
 
+  func validate() throws {
+    if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
+      throw ValidationError(problem)
+    }
+  }
+
   func run() throws {
     let open = try connection.connect(CeleriacCommandLine.app)
     let record =

@@ -25,10 +25,21 @@ struct SendCommand: ParsableCommand {
   @Flag(help: "Wait for the result and print it.") var wait = false
   @Option(help: "Seconds to wait with --wait.") var timeout: Double = 30
 
+  /// The most tasks one `--count` may send.
+  static let maximumCount = 1_000_000
+
   func validate() throws {
-    if let countdown, countdown < 0 { throw ValidationError("--countdown must not be negative") }
-    if count < 1 { throw ValidationError("--count must be at least 1") }
-    if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    for (value, name) in [(countdown, "--countdown"), (expires, "--expires")] {
+      if let value, let problem = SecondsValue.delay.problem(with: value, name: name) {
+        throw ValidationError(problem)
+      }
+    }
+    if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
+      throw ValidationError(problem)
+    }
+    guard (1...Self.maximumCount).contains(count) else {
+      throw ValidationError("--count must be from 1 to \(Self.maximumCount), got \(count)")
+    }
   }
 
   func run() throws {

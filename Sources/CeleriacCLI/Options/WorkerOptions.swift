@@ -117,6 +117,24 @@ struct WorkerOptions: ParsableArguments {
   @Option(help: "Seconds results are kept (default: 86400).")
   var resultExpires: Double?
 
+  @Option(
+    help:
+      "Seconds to keep trying a broker that does not answer at start-up; 0 gives up at once (default: \(WorkerConfiguration.defaultBrokerStartupTimeout.seconds))."
+  )
+  var brokerStartupTimeout: Double?
+
+  @Option(
+    help:
+      "Most dead letters kept, the oldest deleted first (default: \(WorkerConfiguration.defaultDeadLetterLimit))."
+  )
+  var deadLetterLimit: Int?
+
+  @Option(
+    help:
+      "Seconds a dead letter is kept (default: \(WorkerConfiguration.defaultDeadLetterRetention.seconds))."
+  )
+  var deadLetterRetention: Double?
+
   @Option(help: "A JSON file setting any of these options by long name; flags win.")
   var config: String?
 
@@ -133,7 +151,10 @@ struct WorkerOptions: ParsableArguments {
         return trimmed
       }
     let size = concurrency ?? file.int("concurrency") ?? WorkerConfiguration.defaultConcurrency
-    guard size >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(size)") }
+    guard (1...WorkerConfiguration.maximumPoolSize).contains(size) else {
+      throw ValidationError(
+        "--concurrency must be from 1 to \(WorkerConfiguration.maximumPoolSize), got \(size)")
+    }
     let bounds = try AutoscaleArgument.parseAll(
       autoscale.isEmpty ? file.strings("autoscale") : autoscale, queues: queueList)
     result.pools = queueList.map { queue in
@@ -141,22 +162,28 @@ struct WorkerOptions: ParsableArguments {
       return PoolConfiguration(queues: [queue], minimum: minimum, maximum: maximum)
     }
     let prefetch = prefetchMultiplier ?? file.int("prefetch-multiplier")
-    if let prefetch, prefetch < 0 {
-      throw ValidationError("--prefetch-multiplier must not be negative, got \(prefetch)")
+    if let prefetch, !(0...WorkerConfiguration.maximumPrefetchMultiplier).contains(prefetch) {
+      throw ValidationError(
+        "--prefetch-multiplier must be from 0 to \(WorkerConfiguration.maximumPrefetchMultiplier), got \(prefetch)"
+      )
     }
     result.prefetchMultiplier = prefetch ?? result.prefetchMultiplier
     result.maxTasksPerChild = try positive(
       maxTasksPerChild ?? file.int("max-tasks-per-child"), "--max-tasks-per-child")
     result.maxMemoryPerChildKiB = try positive(
       maxMemoryPerChild ?? file.int("max-memory-per-child"), "--max-memory-per-child")
-    result.timeLimit = try positive(timeLimit ?? file.double("time-limit"), "--time-limit")
-    result.softTimeLimit = try positive(
-      softTimeLimit ?? file.double("soft-time-limit"), "--soft-time-limit")
-    func duration(_ flag: Double?, _ key: String, _ fallback: Duration) throws -> Duration {
-      guard let seconds = flag ?? file.double(key) else { return fallback }
-      guard seconds > 0 else { throw ValidationError("--\(key) must be positive, got \(seconds)") }
-      return .seconds(fractional: seconds)
+    func seconds(_ flag: Double?, _ key: String) throws -> Double? {
+      guard let seconds = flag ?? file.double(key) else { return nil }
+      if let problem = SecondsValue.positive.problem(with: seconds, name: "--\(key)") {
+        throw ValidationError(problem)
+      }
+      return seconds
     }
+    func duration(_ flag: Double?, _ key: String, _ fallback: Duration) throws -> Duration {
+      try seconds(flag, key).map { .seconds(fractional: $0) } ?? fallback
+    }
+    result.timeLimit = try seconds(timeLimit, "time-limit")
+    result.softTimeLimit = try seconds(softTimeLimit, "soft-time-limit")
     result.childTimeout = try duration(childTimeout, "child-timeout", result.childTimeout)
     result.heartbeatInterval = try duration(
       heartbeatInterval, "heartbeat-interval", result.heartbeatInterval)
@@ -188,6 +215,20 @@ struct WorkerOptions: ParsableArguments {
       ?? result.autoscaleMaximumStep
     result.lease = try duration(lease, "lease", result.lease)
     result.resultExpiry = try duration(resultExpires, "result-expires", result.resultExpiry)
+    result.deadLetterRetention = try duration(
+      deadLetterRetention, "dead-letter-retention", result.deadLetterRetention)
+    if let wait = brokerStartupTimeout ?? file.double("broker-startup-timeout") {
+      if let problem = SecondsValue.delay.problem(with: wait, name: "--broker-startup-timeout") {
+        throw ValidationError(problem)
+      }
+      result.brokerStartupTimeout = .seconds(fractional: wait)
+    }
+    if let limit = deadLetterLimit ?? file.int("dead-letter-limit") {
+      guard limit >= 0 else {
+        throw ValidationError("--dead-letter-limit must not be negative, got \(limit)")
+      }
+      result.deadLetterLimit = limit
+    }
     for pool in result.pools where pool.autoscales {
       do {
         _ = try AutoscalerConfiguration(
@@ -224,9 +265,11 @@ enum AutoscaleArgument {
       guard numbers.count == 2, let maximum = numbers[0], let minimum = numbers[1] else {
         throw ValidationError("--autoscale '\(value)' is not MAX,MIN or QUEUE=MAX,MIN")
       }
-      guard minimum >= 1, maximum >= minimum else {
+      guard minimum >= 1, maximum >= minimum, maximum <= WorkerConfiguration.maximumPoolSize
+      else {
         throw ValidationError(
-          "--autoscale '\(value)': need 1 <= MIN <= MAX (Celery's order is MAX,MIN)")
+          "--autoscale '\(value)': need 1 <= MIN <= MAX <= \(WorkerConfiguration.maximumPoolSize) (Celery's order is MAX,MIN)"
+        )
       }
       guard queue.isEmpty || queues.contains(queue) else {
         throw ValidationError("--autoscale '\(value)': queue '\(queue)' is not in --queues")
@@ -291,6 +334,7 @@ extension WorkerOptions {
     "graceful-timeout", "restart-backoff-min", "restart-backoff-max", "stable-uptime",
     "crash-loop-window", "autoscale-interval", "scale-up-step", "scale-down-cooldown",
     "scale-down-interval", "lease",
-    "result-expires", "broker", "backend", "loglevel",
+    "result-expires", "broker-startup-timeout", "dead-letter-limit", "dead-letter-retention",
+    "broker", "backend", "loglevel",
   ]
 }

@@ -28,7 +28,16 @@ public protocol Broker: Sendable {
   func deadLetter(_ tag: DeliveryTag, reason: String) throws
 
   /// Extends the lease on everything `consumer` holds; call it well within the lease.
-  func renewLease(for consumer: ConsumerIdentity) throws
+  ///
+  /// - Returns: the deliveries handed out for `consumer` that it no longer holds (its lease
+  ///   ran out and another consumer recovered them): they must not be started, and settling
+  ///   them changes nothing (fencing).
+  @discardableResult
+  func renewLease(for consumer: ConsumerIdentity) throws -> [DeliveryTag]
+
+  /// Deletes dead letters older than `age`, then all but the newest `limit`; returns how many
+  /// were deleted.
+  func trimDeadLetters(keeping limit: Int, olderThan age: Duration) throws -> Int
 
   /// Returns to their queues the deliveries whose consumer's lease ran out. Returns how many.
   func recoverAbandoned() throws -> Int

@@ -29,6 +29,10 @@ public protocol ResultBackend: Sendable {
   /// `nil` when `taskID` now holds it.
   func reserveIdempotencyKey(_ key: String, for taskID: String, expiresIn: Duration) throws
     -> String?
+
+  /// Frees `key` if `taskID` holds it (a publish that failed after the key was reserved), so
+  /// that the next send with the key is not answered with a task that was never sent.
+  func releaseIdempotencyKey(_ key: String, heldBy taskID: String) throws
 }
 
 extension ResultBackend {

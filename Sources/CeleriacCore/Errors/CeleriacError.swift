@@ -41,11 +41,16 @@ public struct CeleriacError: Error, Sendable, CustomStringConvertible, Equatable
   public var code: Code
   /// One line naming the problem.
   public var message: String
+  /// Whether trying again later may succeed (a broker that refused or dropped the
+  /// connection, or timed out), as opposed to a problem that only a change can fix (a bad URL,
+  /// refused credentials, a missing directory).
+  public var isTransient: Bool
 
   /// Creates an error.
-  public init(_ code: Code, _ message: String) {
+  public init(_ code: Code, _ message: String, isTransient: Bool = false) {
     self.code = code
     self.message = message
+    self.isTransient = isTransient
   }
 
   /// The message.

@@ -66,9 +66,19 @@ public enum JSONCoding {
 
 /// ISO 8601 timestamps with fractional seconds, as Celery writes `date_done` and `eta`.
 public enum ISO8601 {
-  /// Formats `date` as `2026-11-25T08:00:00.123456+00:00`.
+  /// The earliest time ISO 8601's four-digit years can write: 0001-01-01T00:00:00Z.
+  public static let earliest = Date(timeIntervalSince1970: -62_135_596_800)
+  /// The latest time ISO 8601's four-digit years can write: 9999-12-31T23:59:59Z.
+  public static let latest = Date(timeIntervalSince1970: 253_402_300_799)
+
+  /// Formats `date` as `2026-11-25T08:00:00.123456+00:00`; a date outside
+  /// ``earliest``…``latest`` (or NaN) is written as the nearest bound rather than trapping.
   public static func format(_ date: Date) -> String {
-    let seconds = date.timeIntervalSince1970
+    let raw = date.timeIntervalSince1970
+    let seconds =
+      raw.isNaN
+      ? 0
+      : min(max(raw, earliest.timeIntervalSince1970), latest.timeIntervalSince1970)
     let whole = seconds.rounded(.down)
     let micros = Int(((seconds - whole) * 1_000_000).rounded())
     var time = time_t(whole)

@@ -33,6 +33,8 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   public var groupID: String?
   /// A key that makes a second send of the same work a no-op while the first is known.
   public var idempotencyKey: String?
+  /// Callbacks, errbacks, chain steps and chord body that follow this task (Celery's embed).
+  public var workflow: TaskWorkflow?
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
@@ -41,7 +43,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     eta: Date? = nil, expires: Date? = nil, retries: Int = 0,
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
-    idempotencyKey: String? = nil
+    idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil
   ) {
     self.id = id
     self.name = name
@@ -57,6 +59,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.parentID = parentID
     self.groupID = groupID
     self.idempotencyKey = idempotencyKey
+    self.workflow = workflow
   }
 }
 

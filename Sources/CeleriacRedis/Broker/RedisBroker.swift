@@ -55,11 +55,16 @@ public final class RedisBroker: Broker {
   /// The URL without its password.
   public var redactedURL: String { url.redactedDescription }
 
+  /// The largest encoded message ``publish(_:)`` accepts, in bytes.
+  public let maximumPayloadBytes: Int
+
   /// A broker on `url`; no connection is made until the first call. Results committed with
   /// acknowledgements go to `resultDatabase` (by default the broker's own database).
   public init(
-    url: RedisURL, resultDatabase: Int? = nil, options: RedisConnectionOptions = .celeriac
+    url: RedisURL, resultDatabase: Int? = nil, options: RedisConnectionOptions = .celeriac,
+    maximumPayloadBytes: Int = TaskMessageLimits.defaultMaximumPayloadBytes
   ) {
+    self.maximumPayloadBytes = maximumPayloadBytes
     self.url = url
     self.resultDatabase = resultDatabase ?? url.database
     self.client = RedisClient(url: url, options: options)
@@ -87,19 +92,42 @@ public final class RedisBroker: Broker {
 
   // MARK: - Publishing
 
-  /// Pushes due messages onto their queue lists (`LPUSH`, like kombu) and future ones into
-  /// their delayed sets, in one pipeline; the first publish to a queue also writes kombu's
-  /// binding sets, as a Celery producer does.
+  /// Pushes messages onto their queue lists (`LPUSH`, like kombu; a countdown or ETA rides in
+  /// the `eta` header, as Celery sends it), in one pipeline; the first publish to a queue also
+  /// writes kombu's binding sets, as a Celery producer does.
   public func publish(_ messages: [TaskMessage]) throws {
     guard !messages.isEmpty else { return }
+    let (commands, unbound) = try publishCommands(messages)
+    try perform("publish") { try RedisFailure.check(client.pipelineSync(commands)) }
+    noteBound(unbound)
+  }
+
+  /// Records that kombu's binding sets of `queues` are written.
+  func noteBound(_ queues: [String]) {
+    if !queues.isEmpty {
+      state.withLock { $0.boundQueues.formUnion(queues) }
+    }
+  }
+
+  /// The commands that publish `messages` (validated and encoded), and the queues whose
+  /// binding sets they write for the first time.
+  func publishCommands(_ messages: [TaskMessage], parkingDelayed: Bool = false) throws -> (
+    [[any RESPArgument]], [String]
+  ) {
     let now = Date()
     var due: [String: [String]] = [:]
     var delayed: [String: [(Double, String)]] = [:]
     var order: [String] = []
     for message in messages {
+      try message.validate()
       let raw = CeleryProtocol.encode(message, origin: origin, replyTo: replyTo)
+      try PayloadLimit.check(raw, of: message, maximum: maximumPayloadBytes)
       if due[message.queue] == nil && delayed[message.queue] == nil { order.append(message.queue) }
-      if let eta = message.eta, eta > now {
+      // A future ETA rides in the message's `eta` header on the queue list, as Celery sends
+      // it, so that a Python worker serves it too; a Celeriac claim moves it to the delayed
+      // set until due. Only `parkingDelayed` messages (never for a Python worker) go there
+      // at once.
+      if parkingDelayed, let eta = message.eta, eta > now {
         delayed[message.queue, default: []].append((eta.timeIntervalSince1970, raw))
       } else {
         due[message.queue, default: []].append(raw)
@@ -130,10 +158,7 @@ public final class RedisBroker: Broker {
         commands.append(command)
       }
     }
-    try perform("publish") { try RedisFailure.check(client.pipelineSync(commands)) }
-    if !unbound.isEmpty {
-      state.withLock { $0.boundQueues.formUnion(unbound) }
-    }
+    return (commands, unbound)
   }
 
   // MARK: - Claiming
@@ -269,9 +294,9 @@ public final class RedisBroker: Broker {
 
   /// The script call that puts `raw` back at the front of its queue (or in dead-letter when it
   /// names no queue).
-  private func returnCall(_ raw: String, from processing: String, redelivered: Bool)
-    -> ScriptCall
-  {
+  private func returnCall(
+    _ raw: String, from processing: String, redelivered: Bool, unlessAlive consumer: String? = nil
+  ) -> ScriptCall {
     guard let queue = CeleryProtocol.routingKey(of: raw) else {
       let entry = DeadLetterEntry(
         taskID: CeleryProtocol.taskID(of: raw), queue: "",
@@ -281,6 +306,11 @@ public final class RedisBroker: Broker {
         arguments: [raw, Self.encodeDeadLetter(entry), "lpush", 0])
     }
     let written = redelivered ? (CeleryProtocol.incrementingRedeliveries(raw) ?? raw) : raw
+    if let consumer {
+      return ScriptCall(
+        script: BrokerScripts.recover, keys: [processing, RedisKeys.liveness(consumer), queue],
+        arguments: [raw, written])
+    }
     return ScriptCall(
       script: BrokerScripts.move, keys: [processing, queue],
       arguments: [raw, written, "rpush", 0])
@@ -354,13 +384,49 @@ public final class RedisBroker: Broker {
   // MARK: - Leases and recovery
 
   /// Sets `consumer`'s liveness key to expire after its lease (and lists the consumer).
-  public func renewLease(for consumer: ConsumerIdentity) throws {
+  ///
+  /// When the key had already expired (the supervisor stalled or was cut off for longer than
+  /// its lease), another supervisor may have recovered its messages: the deliveries whose
+  /// message is no longer in its processing list are returned and forgotten, so the caller
+  /// does not start them, and acknowledging them could not touch another consumer's list.
+  @discardableResult
+  public func renewLease(for consumer: ConsumerIdentity) throws -> [DeliveryTag] {
     try reconcileIfNeeded(consumer.id)
     let commands: [[any RESPArgument]] = [
-      ["SET", RedisKeys.liveness(consumer.id), consumer.id, "PX", leaseMilliseconds(consumer)],
+      [
+        "SET", RedisKeys.liveness(consumer.id), consumer.id, "PX", leaseMilliseconds(consumer),
+        "GET",
+      ],
       ["SADD", RedisKeys.consumers, consumer.id],
     ]
-    try perform("renew lease") { try RedisFailure.check(client.pipelineSync(commands)) }
+    let replies = try perform("renew lease") {
+      let replies = try client.pipelineSync(commands)
+      try RedisFailure.check(replies)
+      return replies
+    }
+    guard replies.first?.string == nil else { return [] }
+    return try forgetLostDeliveries(of: consumer.id)
+  }
+
+  /// The held deliveries of `consumer` whose message is gone from its processing list.
+  private func forgetLostDeliveries(of consumer: String) throws -> [DeliveryTag] {
+    let listed = try perform("check claimed messages") {
+      try client.sendSync(["LRANGE", RedisKeys.processing(consumer), 0, -1]).checked().array ?? []
+    }
+    var present: [String: Int] = [:]
+    for element in listed { if let raw = element.string { present[raw, default: 0] += 1 } }
+    return state.withLock { state in
+      var lost: [DeliveryTag] = []
+      for (tag, inFlight) in state.inFlight where inFlight.consumer == consumer {
+        if let count = present[inFlight.raw], count > 0 {
+          present[inFlight.raw] = count - 1
+        } else {
+          lost.append(tag)
+        }
+      }
+      for tag in lost { state.inFlight[tag] = nil }
+      return lost
+    }
   }
 
   /// Returns the processing lists of consumers whose liveness key has expired to their queues
@@ -378,8 +444,11 @@ public final class RedisBroker: Broker {
         let processing = RedisKeys.processing(consumer)
         let listed = (try client.sendSync(["LRANGE", processing, 0, -1]).array ?? [])
           .compactMap(\.string)
-        // Newest first, so that the oldest ends up at the very front of its queue.
-        let calls = listed.map { returnCall($0, from: processing, redelivered: true) }
+        // Newest first, so that the oldest ends up at the very front of its queue. Each move
+        // checks again, atomically, that the consumer is still gone (it may have come back).
+        let calls = listed.map {
+          returnCall($0, from: processing, redelivered: true, unlessAlive: consumer)
+        }
         let replies = try scripts.run(calls)
         try RedisFailure.check(replies)
         recovered += replies.filter { $0.int == 1 }.count
@@ -433,6 +502,41 @@ public final class RedisBroker: Broker {
       let counts = replies.last?.array ?? []
       return counts.prefix(5).reduce(0) { $0 + ($1.int ?? 0) }
     }
+  }
+
+  /// Deletes dead letters older than `age` (from the oldest end of the list, whose entries
+  /// carry their `created` time), then all but the newest `limit`. Entries pushed meanwhile go
+  /// to the other end, so trimming by index from the tail never touches them.
+  public func trimDeadLetters(keeping limit: Int, olderThan age: Duration) throws -> Int {
+    let key = RedisKeys.deadLetter
+    return try perform("trim dead letters") {
+      let length = try client.sendSync(["LLEN", key]).checked().int ?? 0
+      var remove = max(0, length - max(limit, 0))
+      let cutoff = Date().timeIntervalSince1970 - age.seconds
+      let sample = min(length - remove, 1_000)
+      if sample > 0 {
+        // The oldest `sample` entries that the count limit keeps, oldest last.
+        let stop = -(remove + 1)
+        let entries =
+          try client.sendSync(["LRANGE", key, stop - sample + 1, stop]).checked().array ?? []
+        for entry in entries.reversed() {
+          guard let created = entry.string.flatMap(Self.deadLetterCreated), created < cutoff
+          else { break }
+          remove += 1
+        }
+      }
+      guard remove > 0 else { return 0 }
+      _ = try client.sendSync(["LTRIM", key, 0, -(remove + 1)]).checked()
+      return remove
+    }
+  }
+
+  /// The `created` time of a stored dead letter, if it has one.
+  static func deadLetterCreated(_ json: String) -> Double? {
+    guard let object = try? JSONCoding.decode([String: JSONValue].self, from: json) else {
+      return nil
+    }
+    return object["created"]?.doubleValue
   }
 
   /// The newest `limit` entries of `celeriac.dead_letter`.
@@ -499,6 +603,7 @@ public final class RedisBroker: Broker {
       ("queue", .string(entry.queue)),
       ("reason", .string(entry.reason)),
       ("payload", .string(entry.payload)),
+      ("created", .double(Date().timeIntervalSince1970)),
     ])
     return writer.text
   }

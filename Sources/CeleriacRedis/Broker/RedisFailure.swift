@@ -9,9 +9,16 @@ enum RedisFailure {
     _ error: any Error, _ code: CeleriacError.Code, role: String, url: RedisURL, operation: String
   ) -> CeleriacError {
     if let error = error as? CeleriacError { return error }
-    let detail = (error as? RedisError)?.message ?? "\(error)"
+    let redisError = error as? RedisError
+    let detail = redisError?.message ?? "\(error)"
+    let transient: Bool
+    switch redisError?.code {
+    case .connectionFailed?, .closed?, .timeout?: transient = true
+    default: transient = false
+    }
     return CeleriacError(
-      code, "Redis \(role) \(url.redactedDescription): \(operation) failed: \(detail)")
+      code, "Redis \(role) \(url.redactedDescription): \(operation) failed: \(detail)",
+      isTransient: transient)
   }
 
   /// Throws the first error reply among `replies`.

@@ -164,6 +164,15 @@ public final class RedisResultBackend: ResultBackend {
     }
   }
 
+  /// Deletes `key` if `taskID` holds it (compare and delete in one script).
+  public func releaseIdempotencyKey(_ key: String, heldBy taskID: String) throws {
+    let script =
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+    _ = try perform("release idempotency key") {
+      try client.sendSync(["EVAL", script, 1, RedisKeys.idempotency(key), taskID]).checked()
+    }
+  }
+
   /// Runs `body`, turning client errors into ``CeleriacError`` `.backendUnavailable`.
   func perform<T>(_ operation: String, _ body: () throws -> T) throws -> T {
     do {
@@ -196,11 +205,14 @@ extension RedisBroker: OutcomeCommitting {
   /// Stores and publishes `results` and `LREM`s the acknowledged deliveries in one
   /// `MULTI`/`EXEC`, sent as one pipeline: one round trip, all or nothing.
   public func commit(
-    results: [TaskResultRecord], expiresIn: Duration?, acknowledging tags: [DeliveryTag]
+    publishing messages: [TaskMessage], results: [TaskResultRecord], expiresIn: Duration?,
+    acknowledging tags: [DeliveryTag]
   ) throws {
     let held = heldDeliveries(tags)
-    guard !results.isEmpty || !held.isEmpty else { return }
+    guard !messages.isEmpty || !results.isEmpty || !held.isEmpty else { return }
+    let (publishing, unbound) = messages.isEmpty ? ([], []) : try publishCommands(messages)
     var commands: [[any RESPArgument]] = [["MULTI"]]
+    commands += publishing
     if !results.isEmpty {
       let backendDatabase = resultDatabase
       if backendDatabase != url.database { commands.append(["SELECT", backendDatabase]) }
@@ -219,6 +231,7 @@ extension RedisBroker: OutcomeCommitting {
       }
       try RedisFailure.check(executed)
     }
+    noteBound(unbound)
     forgetDeliveries(held.map(\.0))
   }
 }

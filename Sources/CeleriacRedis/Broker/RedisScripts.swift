@@ -78,6 +78,22 @@ enum BrokerScripts {
       return 1
       """)
 
+  /// Returns one element of an abandoned consumer's processing list to the front of its queue,
+  /// only if the consumer is still gone and the element still there: a supervisor that comes
+  /// back (renews its liveness key) before the move keeps its message.
+  ///
+  /// KEYS: the processing list, the consumer's liveness key, the queue. ARGV: the element, the
+  /// element to write. Returns 1 when moved, 0 when the element was gone, -1 when the consumer
+  /// is alive again.
+  static let recover = RedisScript(
+    name: "recover",
+    source: """
+      if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+      if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+      redis.call('RPUSH', KEYS[3], ARGV[2])
+      return 1
+      """)
+
   /// Forgets a consumer once its liveness key is gone and its processing list is empty.
   ///
   /// KEYS: processing list, liveness key, consumer set. ARGV: consumer id.

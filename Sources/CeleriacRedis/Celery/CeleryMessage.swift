@@ -82,10 +82,9 @@ public enum CeleryProtocol {
     _ message: TaskMessage, redeliveries: Int = 0, origin: String, replyTo: String,
     deliveryTag: String = UUID().uuidString.lowercased()
   ) -> String {
-    let bodyText =
-      "[" + JSONWriter.string(.array(message.args)) + ", "
-      + JSONWriter.string(.object(message.kwargs))
-      + ", {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]"
+    let arguments: String = JSONWriter.string(.array(message.args))
+    let keywordArguments: String = JSONWriter.string(.object(message.kwargs))
+    let bodyText = "[\(arguments), \(keywordArguments), \(embed(message.workflow))]"
     let encodedBody = Data(bodyText.utf8).base64EncodedString()
 
     var headers: [(String, JSONValue)] = [
@@ -138,6 +137,20 @@ public enum CeleryProtocol {
       ("delivery_tag", .string(deliveryTag)),
     ])
     writer.text.append("}")
+    return writer.text
+  }
+
+  /// The body's third part, `{"callbacks", "errbacks", "chain", "chord"}`.
+  private static func embed(_ workflow: TaskWorkflow?) -> String {
+    guard let workflow, !workflow.isEmpty else {
+      return "{\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}"
+    }
+    func list(_ values: [JSONValue]?) -> JSONValue { values.map(JSONValue.array) ?? .null }
+    var writer = JSONWriter(capacity: 256)
+    writer.writeObject([
+      ("callbacks", list(workflow.callbacks)), ("errbacks", list(workflow.errbacks)),
+      ("chain", list(workflow.chain)), ("chord", workflow.chord ?? .null),
+    ])
     return writer.text
   }
 
@@ -231,12 +244,18 @@ public enum CeleryProtocol {
     }
 
     var message = TaskMessage(id: taskID, name: name, args: args, kwargs: kwargs, queue: queue)
+    if parts.count > 2 { message.workflow = try workflow(parts[2], fail) }
     message.eta = try date(headers["eta"], "eta", fail)
     message.expires = try date(headers["expires"], "expires", fail)
-    message.retries = Int(try integer(headers["retries"], "retries", fail) ?? 0)
-    if case .array(let limits)? = headers["timelimit"] {
+    message.retries = Int(clamping: try integer(headers["retries"], "retries", fail) ?? 0)
+    switch headers["timelimit"] {
+    case nil, .null?: break
+    case .array(let limits)? where limits.count <= 2:
       message.timeLimit = TimeLimits(
-        soft: limits.count > 1 ? limits[1].doubleValue : nil, hard: limits.first?.doubleValue)
+        soft: try seconds(limits.count > 1 ? limits[1] : nil, "timelimit[1] (soft)", fail),
+        hard: try seconds(limits.first, "timelimit[0] (hard)", fail))
+    case let other?:
+      throw fail("header 'timelimit' is not [hard, soft]: \(other.compactDescription)")
     }
     message.rootID = headers["root_id"]?.stringValue
     message.parentID = headers["parent_id"]?.stringValue
@@ -249,11 +268,50 @@ public enum CeleryProtocol {
       options.rejectOnWorkerLost = flag
     }
     if let limit = try integer(headers[Header.maxRedeliveries], Header.maxRedeliveries, fail) {
-      options.maxRedeliveries = Int(limit)
+      options.maxRedeliveries = Int(clamping: limit)
     }
     message.options = options
     let redeliveries = try integer(headers[Header.redeliveries], Header.redeliveries, fail) ?? 0
-    return CeleryDecodedMessage(message: message, redeliveries: Int(max(0, redeliveries)))
+    if let problem = message.validationProblem { throw fail(problem) }
+    return CeleryDecodedMessage(
+      message: message, redeliveries: Int(clamping: max(0, redeliveries)))
+  }
+
+  /// The embed: `null`, or an object whose parts are `null`, lists of signatures (`chain`,
+  /// `callbacks`, `errbacks`) or one signature (`chord`).
+  private static func workflow(_ embed: JSONValue, _ fail: (String) -> CeleryMessageError)
+    throws(CeleryMessageError) -> TaskWorkflow?
+  {
+    guard case .object(let parts) = embed else {
+      if embed == .null { return nil }
+      throw fail("message embed is not an object")
+    }
+    func list(_ key: String) throws(CeleryMessageError) -> [JSONValue]? {
+      switch parts[key] {
+      case nil, .null?: return nil
+      case .array(let values)?: return values.isEmpty ? nil : values
+      case let other?:
+        throw fail("embed '\(key)' is not a list: \(other.compactDescription.prefix(80))")
+      }
+    }
+    let workflow = TaskWorkflow(
+      callbacks: try list("callbacks"), errbacks: try list("errbacks"), chain: try list("chain"),
+      chord: parts["chord"].flatMap { $0 == .null ? nil : $0 })
+    return workflow.isEmpty ? nil : workflow
+  }
+
+  /// A time limit header: `null` or a number of seconds (Celery writes either).
+  private static func seconds(
+    _ value: JSONValue?, _ name: String, _ fail: (String) -> CeleryMessageError
+  ) throws(CeleryMessageError) -> Double? {
+    switch value {
+    case nil, .null?: return nil
+    // Celery reads a zero limit as none (`if time_limit:`).
+    case let number? where number.doubleValue != nil:
+      return number.doubleValue == 0 ? nil : number.doubleValue
+    case let other?:
+      throw fail("header '\(name)' is not a number of seconds: \(other.compactDescription)")
+    }
   }
 
   private static func date(
@@ -290,7 +348,8 @@ public enum CeleryProtocol {
     guard var object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(raw.utf8)),
       case .object(var headers)? = object["headers"]
     else { return nil }
-    let count = headers[Header.redeliveries]?.intValue ?? 0
+    // A hostile count (negative, or at the top of the range) must not overflow.
+    let count = min(max(headers[Header.redeliveries]?.intValue ?? 0, 0), Int64.max - 1)
     headers[Header.redeliveries] = .int(count + 1)
     object["headers"] = .object(headers)
     return JSONWriter.string(.object(object))

@@ -119,6 +119,7 @@ final class BlockingRedisConnection {
       let ready = poll(&descriptor, 1, Int32(clamping: remaining))
       if ready < 0 && errno == EINTR { continue }
       if ready == 0 { continue }
+      reclaimConsumedInput()
       input.reserveCapacity(minimumWritableBytes: 16_384)
       let count = input.withUnsafeMutableWritableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
       if count > 0 {
@@ -129,6 +130,17 @@ final class BlockingRedisConnection {
       let reason = count == 0 ? "closed by the server" : String(cString: strerror(errno))
       throw RedisError(
         code: .closed, message: "connection to Redis at \(url.endpoint) failed: \(reason)")
+    }
+  }
+
+  /// Drops the bytes of replies already parsed, so the input buffer holds at most one
+  /// unfinished reply plus one read: without this every reply ever read stays in the buffer
+  /// (a leak of about one reply per task, and a trap once the buffer passes 4 GiB).
+  private func reclaimConsumedInput() {
+    if input.readableBytes == 0 {
+      input.clear()
+    } else if input.readerIndex > 0 {
+      input.discardReadBytes()
     }
   }
 

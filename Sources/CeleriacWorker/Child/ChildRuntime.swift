@@ -38,15 +38,16 @@ public struct ChildOptions: Sendable {
 public enum ChildRuntime {
   /// Runs until the supervisor says `shutdown` or goes away; never returns.
   public static func run(registry: TaskRegistry, options: ChildOptions) async -> Never {
-    _ = celeriac_set_parent_death_signal(SIGKILL)
-    if getppid() != options.parentPID { exit(0) }
+    dieWithParent(options)
     for signal in [SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGINT, SIGQUIT, SIGPIPE] {
       _ = celeriac_ignore_signal(signal)
     }
     // A hung child gets SIGABRT from the supervisor: it must end, not be caught by the
     // Swift runtime's backtracer.
     _ = celeriac_reset_signal_handler(SIGABRT)
-    let channel = LineChannel(fd: options.socketFD)
+    // A supervisor busy with a slow broker call may not read for a while: a child waits
+    // much longer than the supervisor does for a child.
+    let channel = LineChannel(fd: options.socketFD, sendTimeout: childSendTimeout)
     do {
       try channel.send(ChildEvent.ready(pid: getpid()))
     } catch {
@@ -63,17 +64,49 @@ public enum ChildRuntime {
       }
       switch command {
       case .run(let request):
-        let outcome = await execute(request, registry: registry, channel: channel)
-        do {
-          try channel.send(
-            ChildEvent.finished(tag: request.tag, outcome: outcome, rssKiB: residentKiB()))
-        } catch {
-          exit(0)
+        if let problem = request.message.validationProblem {
+          report(request, .failure(TaskFailure(type: "ValueError", message: problem)), channel)
+          continue
         }
+        let outcome = await execute(request, registry: registry, channel: channel)
+        report(request, outcome, channel)
       case .shutdown, nil:
         exit(0)
       }
     }
+  }
+
+  /// How long a child's write may wait for its supervisor to read.
+  static let childSendTimeout: Duration = .seconds(600)
+
+  /// Sends `finished`; an outcome too large for the channel is replaced by a failure that
+  /// says so (Celery's `EncodeError`), so the task fails cleanly instead of its child dying.
+  static func report(_ request: RunRequest, _ outcome: TaskOutcome, _ channel: LineChannel) {
+    let rss = residentKiB()
+    do {
+      let line: Data
+      do {
+        line = try channel.encodeLine(
+          ChildEvent.finished(tag: request.tag, outcome: outcome, rssKiB: rss))
+      } catch {
+        let failure = TaskFailure(
+          type: "EncodeError", message: "the task's outcome cannot be sent: \(error)",
+          module: "kombu.exceptions")
+        line = try channel.encodeLine(
+          ChildEvent.finished(tag: request.tag, outcome: .failure(failure), rssKiB: rss))
+      }
+      try channel.sendLine(line)
+    } catch {
+      exit(0)
+    }
+  }
+
+  /// Asks the kernel to SIGKILL this process when its supervisor dies, then exits at once if
+  /// the supervisor is already gone. Call it on the process's main thread first (the setting
+  /// is kept per thread); calling it again is harmless.
+  public static func dieWithParent(_ options: ChildOptions) {
+    _ = celeriac_set_parent_death_signal(SIGKILL)
+    if getppid() != options.parentPID { exit(0) }
   }
 
   /// Runs one task and describes how it ended; a soft time limit cancels it.

@@ -8,41 +8,79 @@ import Foundation
 /// Newline-delimited JSON messages over a stream socket.
 ///
 /// The supervisor reads without blocking (it polls many children); a child reads blocking.
-/// Writes go whole, with `MSG_NOSIGNAL` so a dead peer is an error, not a SIGPIPE.
+/// Writes go whole, with `MSG_NOSIGNAL` so a dead peer is an error, not a SIGPIPE. Both
+/// directions are bounded: a line longer than ``maximumLineBytes`` is a protocol error (the
+/// buffer never grows past it), and a write the peer does not take within ``sendTimeout`` (a
+/// stopped child with a full socket buffer) fails instead of holding the caller.
 public final class LineChannel: @unchecked Sendable {
+  /// The longest line accepted by default: 64 MiB, room for a large result or argument list.
+  public static let defaultMaximumLineBytes = 64 * 1024 * 1024
+  /// How long a write may wait for the peer to read, by default.
+  public static let defaultSendTimeout: Duration = .seconds(5)
+
   /// The socket descriptor.
   public let fd: Int32
+  /// The longest line read or written.
+  public let maximumLineBytes: Int
+  /// How long one write may wait for the peer.
+  public let sendTimeout: Duration
   private var buffer: [UInt8] = []
+  /// Bytes at the front of `buffer` already returned as lines.
+  private var consumed = 0
+  /// Bytes after `consumed` known to hold no newline.
   private var scanned = 0
   private let writeLock = NSLock()
 
   /// Wraps a connected stream socket; the channel closes it in ``close()``.
-  public init(fd: Int32) {
+  public init(
+    fd: Int32, maximumLineBytes: Int = LineChannel.defaultMaximumLineBytes,
+    sendTimeout: Duration = LineChannel.defaultSendTimeout
+  ) {
     self.fd = fd
+    self.maximumLineBytes = maximumLineBytes
+    self.sendTimeout = sendTimeout
+  }
+
+  /// The encoded line of `message` (JSON and a newline), or a protocol error when it is longer
+  /// than ``maximumLineBytes``.
+  public func encodeLine<Message: Encodable>(_ message: Message) throws -> Data {
+    var data = try JSONCoding.encode(message)
+    data.append(UInt8(ascii: "\n"))
+    guard data.count <= maximumLineBytes else {
+      throw CeleriacError(
+        .protocolError,
+        "a message of \(data.count) bytes is over the channel's limit of \(maximumLineBytes) bytes")
+    }
+    return data
   }
 
   /// Sends one message; throws when the peer is gone.
   public func send<Message: Encodable>(_ message: Message) throws {
     // JSONCoding, like the brokers: a message forwarded as stored decodes the same way.
-    var data = try JSONCoding.encode(message)
-    data.append(UInt8(ascii: "\n"))
-    try sendLine(data)
+    try sendLine(try encodeLine(message))
   }
 
   /// Sends one complete line (JSON ending in a newline) as it is.
   public func sendLine<Bytes: ContiguousBytes>(_ data: Bytes) throws {
     writeLock.lock()
     defer { writeLock.unlock() }
+    let deadline = ContinuousClock.now + sendTimeout
     try data.withUnsafeBytes { raw in
       var offset = 0
       while offset < raw.count {
         let sent = Glibc.send(
-          fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+          fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
         if sent < 0 {
           if errno == EINTR { continue }
-          if errno == EAGAIN {
+          if errno == EAGAIN || errno == EWOULDBLOCK {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+              throw CeleriacError(
+                .protocolError,
+                "peer did not read for \(sendTimeout) (\(raw.count - offset) bytes unsent)")
+            }
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&pollfd, 1, 100)
+            _ = poll(&pollfd, 1, Int32(clamping: min(left.wholeMilliseconds + 1, 100)))
             continue
           }
           throw CeleriacError(
@@ -108,13 +146,30 @@ public final class LineChannel: @unchecked Sendable {
   }
 
   private func nextLine<Message: Decodable>(_ type: Message.Type) throws -> Message? {
-    guard let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) else {
-      scanned = buffer.count
+    guard let newline = buffer[(consumed + scanned)...].firstIndex(of: UInt8(ascii: "\n")) else {
+      scanned = buffer.count - consumed
+      if consumed > 0 {
+        buffer.removeFirst(consumed)
+        consumed = 0
+      }
+      guard buffer.count <= maximumLineBytes else {
+        throw CeleriacError(
+          .protocolError,
+          "peer sent a line longer than \(maximumLineBytes) bytes without a newline")
+      }
       return nil
     }
-    let line = Data(buffer[0..<newline])
-    buffer.removeSubrange(0...newline)
+    let line = Data(buffer[consumed..<newline])
+    consumed = newline + 1
     scanned = 0
+    if consumed == buffer.count {
+      buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+      consumed = 0
+    }
+    guard line.count < maximumLineBytes else {
+      throw CeleriacError(
+        .protocolError, "peer sent a line of \(line.count) bytes, over \(maximumLineBytes)")
+    }
     do {
       return try JSONCoding.decode(type, from: line)
     } catch {

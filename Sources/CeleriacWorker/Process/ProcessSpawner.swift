@@ -34,6 +34,32 @@ public struct PosixProcessSpawner: ProcessSpawner {
     "LISTEN_FDNAMES",
   ]
 
+  /// Variables that name the broker and backend: a child gets them only when they carry no
+  /// password (children never talk to the broker; a task that sends from a child needs its
+  /// credentials from elsewhere, e.g. systemd's `LoadCredential=`).
+  public static let credentialEnvironment: Set<String> = [
+    "CELERIAC_BROKER_URL", "CELERIAC_RESULT_BACKEND", "REDISCLI_AUTH",
+  ]
+
+  /// The environment a child is started with: `environment` without the systemd variables
+  /// and without broker or backend URLs that carry a password.
+  public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    environment.filter { key, value in
+      if withheldEnvironment.contains(key) { return false }
+      if credentialEnvironment.contains(key) { return !carriesCredentials(value) }
+      return true
+    }
+  }
+
+  /// Whether a URL-like value has a user part (`scheme://user:pass@host`; a lone user part
+  /// may be a password too), or is a bare secret (`REDISCLI_AUTH`).
+  private static func carriesCredentials(_ value: String) -> Bool {
+    guard let schemeEnd = value.range(of: "://") else { return !value.isEmpty }
+    let rest = value[schemeEnd.upperBound...]
+    let authority = rest.prefix { $0 != "/" }
+    return authority.contains("@")
+  }
+
   /// Creates a spawner.
   public init() {}
 
@@ -47,7 +73,7 @@ public struct PosixProcessSpawner: ProcessSpawner {
       throw CeleriacError(.spawnFailed, "socketpair failed: \(String(cString: strerror(errno)))")
     }
     let argv = ([executable] + arguments).map { strdup($0) }
-    let envp = environment.filter { !Self.withheldEnvironment.contains($0.key) }
+    let envp = Self.childEnvironment(environment)
       .map { strdup("\($0.key)=\($0.value)") }
     defer {
       argv.forEach { free($0) }

@@ -33,6 +33,10 @@ final class ChildProcess {
     let hardDeadline: ContinuousClock.Instant?
   }
 
+  /// How long the loop waits for a child to take a command before it gives up on the child:
+  /// a stopped child with a full socket must not hold every other pool.
+  static let sendTimeout: Duration = .seconds(1)
+
   let pid: Int32
   let channel: LineChannel
   let pidFD: Int32
@@ -56,7 +60,7 @@ final class ChildProcess {
     now: ContinuousClock.Instant
   ) {
     self.pid = process.pid
-    self.channel = LineChannel(fd: process.socketFD)
+    self.channel = LineChannel(fd: process.socketFD, sendTimeout: ChildProcess.sendTimeout)
     self.pidFD = process.pidFD
     self.poolName = poolName
     self.slot = slot

@@ -100,6 +100,10 @@ extension Supervisor {
         settle(delivery, state: .revoked, failure: nil)
         return false
       }
+      if let reason = message.workflow?.unsupportedReason {
+        refuseWorkflow(delivery, reason: reason)
+        return false
+      }
       if registry[message.name] == nil {
         let failure = TaskFailure(
           type: TaskFailure.notRegistered, message: "task '\(message.name)' is not registered",
@@ -122,6 +126,30 @@ extension Supervisor {
       }
       return true
     }
+  }
+
+  /// Fails a task whose workflow this worker cannot honour, before it runs, rather than
+  /// running it with parts dropped: FAILURE and dead-letter for the task, and FAILURE for a
+  /// chord body that would otherwise be waited for in vain.
+  func refuseWorkflow(_ delivery: Delivery, reason: String) {
+    let message = delivery.message
+    let failure = TaskFailure(
+      type: "NotImplementedError", message: "task \(message.name): \(reason)")
+    logger.error("task \(message.id): \(failure.message); dead-lettered")
+    pending.record(failureRecord(message, failure))
+    if case .object(let body)? = message.workflow?.chord,
+      case .object(let options)? = body["options"], let bodyID = options["task_id"]?.stringValue
+    {
+      pending.record(
+        TaskResultRecord(
+          taskID: bodyID, state: .failure,
+          failure: TaskFailure(
+            type: "ChordError", message: "header task \(message.id): \(reason)",
+            module: TaskFailure.celeryExceptionsModule),
+          name: body["task"]?.stringValue))
+    }
+    pending.deadLetters.append((delivery.tag, failure.message))
+    tasksFailed += 1
   }
 
   /// Hands `delivery` to the idle `child` and stores STARTED.

@@ -12,15 +12,37 @@ extension Supervisor {
     guard now >= nextHousekeeping else { return }
     nextHousekeeping = now + housekeepingInterval
     do {
-      try broker.renewLease(for: consumer)
+      let lost = try broker.renewLease(for: consumer)
+      if !lost.isEmpty { forgetLostDeliveries(Set(lost)) }
       let recovered = try broker.recoverAbandoned()
       if recovered > 0 {
         logger.warning("returned \(recovered) tasks of a lost worker to their queues")
       }
       _ = try backend.deleteExpired()
+      let trimmed = try broker.trimDeadLetters(
+        keeping: configuration.deadLetterLimit, olderThan: configuration.deadLetterRetention)
+      if trimmed > 0 { logger.info("deleted \(trimmed) old dead letters") }
     } catch {
       brokerFailed("housekeeping", error)
     }
+  }
+
+  /// Drops deliveries whose lease ran out and that another supervisor has taken back (this
+  /// one stalled or was cut off): reserved ones are never started; a running one finishes,
+  /// but the broker no longer lets this supervisor settle it.
+  func forgetLostDeliveries(_ lost: Set<DeliveryTag>) {
+    var dropped = 0
+    for index in pools.indices {
+      let before = pools[index].reserved.count
+      pools[index].reserved.removeAll { lost.contains($0.tag) }
+      dropped += before - pools[index].reserved.count
+    }
+    let running = children.values.filter { child in
+      child.assignment.map { lost.contains($0.delivery.tag) } ?? false
+    }
+    logger.warning(
+      "lease ran out: \(lost.count) tasks were taken back by another worker (\(dropped) reserved dropped, \(running.count) running will not be acknowledged)"
+    )
   }
 
   /// The housekeeping interval, at most a third of the lease: renewing any later would make

@@ -8,6 +8,18 @@ extension Supervisor {
     let message = delivery.message
     switch outcome {
     case .success(let value):
+      if message.workflow != nil {
+        do {
+          pending.publishes += try WorkflowFollowUps.afterSuccess(
+            of: message, result: value, defaultQueue: defaultQueue(of:))
+        } catch {
+          fail(
+            delivery,
+            TaskFailure(type: "ValueError", message: "the workflow's next step: \(error.message)"),
+            deadLetter: "workflow step cannot be sent: \(error.message)")
+          return
+        }
+      }
       tasksSucceeded += 1
       logger.debug("task \(message.name)[\(message.id)] succeeded in \(runtime.shortDescription)")
       if !message.options.ignoreResult {
@@ -37,11 +49,26 @@ extension Supervisor {
         fail(delivery, failure, deadLetter: failure.message)
         return
       }
+      if let countdown,
+        let problem = SecondsValue.delay.problem(with: countdown, name: "retry countdown")
+      {
+        let failure = TaskFailure(
+          type: "ValueError", message: "\(message.name) asked for a retry: \(problem)",
+          module: "builtins")
+        fail(delivery, failure, deadLetter: nil)
+        return
+      }
       let delay =
         countdown.map { Duration.seconds(fractional: $0) }
         ?? policy.delay(afterRetries: message.retries, random: Double.random(in: 0..<1))
       scheduleRetry(delivery, after: delay, reason: reason)
     }
+  }
+
+  /// The queue of a task sent by a workflow step that names none: the task's registered
+  /// default, else Celery's default queue.
+  func defaultQueue(of task: String) -> String {
+    registry[task]?.defaults.queue ?? TaskOptions.defaultQueue
   }
 
   /// Publishes the next attempt with an ETA, stores RETRY, and acknowledges this one.
@@ -66,6 +93,14 @@ extension Supervisor {
     tasksFailed += 1
     logger.info("task \(message.name)[\(message.id)] failed: \(failure)")
     pending.record(failureRecord(message, failure))
+    if message.workflow?.errbacks != nil {
+      do {
+        pending.publishes += try WorkflowFollowUps.afterFailure(
+          of: message, defaultQueue: defaultQueue(of:))
+      } catch {
+        logger.error("task \(message.id): its link_error cannot be sent: \(error.message)")
+      }
+    }
     if let reason {
       pending.deadLetters.append((delivery.tag, reason))
     } else {
@@ -116,16 +151,18 @@ extension Supervisor {
     pending.promoteStarted(now: clock.now)
     guard !pending.isEmpty else { return }
     do {
+      if let committer = broker as? any OutcomeCommitting, committer.sharesStorage(with: backend) {
+        // Retries and next steps commit with the results and acknowledgements that cause them.
+        try committer.commit(
+          publishing: pending.publishes, results: pending.coalescedRecords,
+          expiresIn: configuration.resultExpiry, acknowledging: pending.acknowledgements)
+        pending.publishes.removeAll()
+        pending.records.removeAll()
+        pending.acknowledgements.removeAll()
+      }
       if !pending.publishes.isEmpty {
         try broker.publish(pending.publishes)
         pending.publishes.removeAll()
-      }
-      if let committer = broker as? any OutcomeCommitting, committer.sharesStorage(with: backend) {
-        try committer.commit(
-          results: pending.coalescedRecords, expiresIn: configuration.resultExpiry,
-          acknowledging: pending.acknowledgements)
-        pending.records.removeAll()
-        pending.acknowledgements.removeAll()
       }
       if !pending.records.isEmpty {
         try backend.store(pending.coalescedRecords, expiresIn: configuration.resultExpiry)

@@ -42,7 +42,7 @@ public final class Supervisor {
   let registry: TaskRegistry
   /// Opens the broker and backend; called by ``run()`` once the first children are spawning.
   let connect: @Sendable () throws -> Connection
-  private var connection: Connection?
+  var connection: Connection?
   /// The broker (only after ``run()`` connected).
   var broker: any Broker { connected.broker }
   /// The result backend (only after ``run()`` connected).
@@ -83,7 +83,7 @@ public final class Supervisor {
   var interruptCount = 0
   var brokerHealth = BrokerHealth()
   /// Why ``run()`` returned ``ExitStatus/brokerUnavailable``, in one line.
-  public private(set) var startupError: String?
+  public internal(set) var startupError: String?
   var tasksSucceeded = 0
   var tasksFailed = 0
   let startedAt = Date()
@@ -131,14 +131,16 @@ public final class Supervisor {
     }
     pools = configuration.pools.map(makePoolState)
     spawnInitialChildren()
-    do {
-      connection = try connect()
-      _ = try broker.depths(of: configuration.allQueues)
-      brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
-    } catch {
-      startupError = "\(error)"
+    switch openBroker() {
+    case .opened:
+      break
+    case .gaveUp:
       for child in children.values { kill(child.pid, SIGKILL) }
       return .brokerUnavailable
+    case .stopped:
+      for child in children.values { kill(child.pid, SIGKILL) }
+      logger.info("supervisor exiting (clean): stopped while waiting for the broker")
+      return .clean
     }
     logStartup()
     while !isFinished {

@@ -46,8 +46,22 @@ public struct WorkerConfiguration: Sendable {
   public static let defaultHousekeepingInterval: Duration = .seconds(5)
   /// Tasks the supervisor reserves per child of a pool (never handed to a busy child).
   public static let defaultPrefetchMultiplier = 1
+  /// The most children one pool may have (`--concurrency`, autoscale MAX).
+  public static let maximumPoolSize = 1_000
+  /// The highest `--prefetch-multiplier` accepted.
+  public static let maximumPrefetchMultiplier = 1_000
   /// How often the systemd status line may change at most.
   public static let defaultStatusInterval: Duration = .seconds(2)
+  /// How long a supervisor whose broker does not answer at start-up keeps trying before it
+  /// exits (Celery's `broker_connection_retry_on_startup`); zero: give up at once.
+  public static let defaultBrokerStartupTimeout: Duration = .seconds(300)
+  /// The first and the longest pause between two start-up connection attempts.
+  public static let brokerRetryBackoff = RestartBackoff(
+    minimum: .milliseconds(200), maximum: .seconds(10), jitter: .equal)
+  /// The most dead letters kept (the oldest are deleted first).
+  public static let defaultDeadLetterLimit = 10_000
+  /// How long a dead letter is kept: seven days.
+  public static let defaultDeadLetterRetention: Duration = .seconds(7 * 86_400)
 
   /// The pools, one per queue group.
   public var pools: [PoolConfiguration]
@@ -89,6 +103,12 @@ public struct WorkerConfiguration: Sendable {
   public var scaleDownCooldown: Duration
   /// How long a shrinking pool waits between two retirements.
   public var scaleDownInterval: Duration
+  /// See ``defaultBrokerStartupTimeout``.
+  public var brokerStartupTimeout: Duration
+  /// See ``defaultDeadLetterLimit``.
+  public var deadLetterLimit: Int
+  /// See ``defaultDeadLetterRetention``.
+  public var deadLetterRetention: Duration
 
   /// Creates a configuration with every default.
   public init(
@@ -115,6 +135,9 @@ public struct WorkerConfiguration: Sendable {
     self.autoscaleMaximumStep = AutoscalerConfiguration.defaultMaximumStep
     self.scaleDownCooldown = AutoscalerConfiguration.defaultScaleDownCooldown
     self.scaleDownInterval = AutoscalerConfiguration.defaultScaleDownInterval
+    self.brokerStartupTimeout = Self.defaultBrokerStartupTimeout
+    self.deadLetterLimit = Self.defaultDeadLetterLimit
+    self.deadLetterRetention = Self.defaultDeadLetterRetention
   }
 
   /// `celeriac@<host name>`.

@@ -10,7 +10,28 @@ struct Add: TaskDefinition {
     var y: Int64
   }
   func run(_ arguments: Arguments, context: TaskContext) async throws -> Int64 {
-    arguments.x + arguments.y
+    let (sum, overflow) = arguments.x.addingReportingOverflow(arguments.y)
+    if overflow { throw Self.overflow("\(arguments.x) + \(arguments.y)") }
+    return sum
+  }
+
+  /// Python's `OverflowError`, for a result outside the 64-bit range.
+  static func overflow(_ operation: String) -> TaskFailure {
+    TaskFailure(type: "OverflowError", message: "\(operation) does not fit in 64 bits")
+  }
+}
+
+/// `tasks.xsum(numbers)`: the sum of a list (Celery's classic chord body).
+struct Xsum: TaskDefinition {
+  static let name = "tasks.xsum"
+  static let parameters = ["numbers"]
+  struct Arguments: Codable, Sendable { var numbers: [Int64] }
+  func run(_ arguments: Arguments, context: TaskContext) async throws -> Int64 {
+    try arguments.numbers.reduce(0) { total, number in
+      let (sum, overflow) = total.addingReportingOverflow(number)
+      if overflow { throw Add.overflow("the sum of \(arguments.numbers.count) numbers") }
+      return sum
+    }
   }
 }
 

@@ -5,6 +5,7 @@ enum ExampleTasks {
   /// Registers every example task.
   static func register(in app: CeleriacApp) {
     app.register(Add())
+    app.register(Xsum())
     app.register(Noop())
     app.register(SleepTask())
     app.register(Factor())
