@@ -173,6 +173,30 @@ struct HardeningTests {
     #expect(ProcessTable.children(of: worker.pid).isEmpty)
   }
 
+  @Test("An inherited ignored SIGCHLD is reset: a killed child's exit status is still known")
+  func inheritedIgnoredSIGCHLD() throws {
+    let sandbox = try Sandbox()
+    // Python starts the worker with SIGCHLD ignored, as a careless parent might.
+    let wrapper =
+      "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+      + "os.execv(sys.argv[1], sys.argv[1:])"
+    let worker = try WorkerProcess(
+      directory: sandbox.directory,
+      connection: [
+        CeleriacBinary.path, "worker", "--broker", sandbox.brokerURL, "-l", "debug", "-c", "1",
+      ],
+      executable: "/usr/bin/python3", prefix: ["-c", wrapper])
+    let runs = sandbox.directory + "/runs.txt"
+    let id = try sandbox.send("tasks.record", [.string(runs), 30], options: TaskOptions())
+    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
+    kill(Int32(recordedRuns(runs)[id]![0])!, SIGKILL)
+    let record = try sandbox.waitForRecord(id)
+    #expect(record?.failure?.type == TaskFailure.workerLost)
+    #expect(record?.failure?.message.contains("killed by signal 9") == true, "\(record as Any)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("Redis supervisor memory stays flat over 30,000 tasks (the leak of the reply buffer)")
   func flatSupervisorMemory() throws {
     let redis = try RedisSandbox()

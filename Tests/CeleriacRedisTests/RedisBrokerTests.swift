@@ -198,6 +198,35 @@ struct RedisBrokerTests {
     }
   }
 
+  @Test("A recovered message goes back to the list it was claimed from, whatever its routing key")
+  func recoveryReturnsToOrigin() throws {
+    try withBroker { fixture in
+      // A Celery producer with a custom route: routing key "reports", list "images".
+      var message = TaskMessage(id: "o1", name: "tasks.noop", queue: "reports")
+      message.args = [1]
+      let raw = CeleryProtocol.encode(message, origin: "t", replyTo: "t")
+      try fixture.redis(["LPUSH", "images", raw])
+      // And a priority message on kombu's priority list of "images".
+      let priority = CeleryProtocol.encode(
+        TaskMessage(id: "o2", name: "tasks.noop", queue: "images"), origin: "t", replyTo: "t")
+      try fixture.redis(["LPUSH", CeleryProtocol.priorityQueues(of: "images")[1], priority])
+      let lost = ConsumerIdentity(id: "origin.1", lease: .milliseconds(100))
+      let claimed = try fixture.broker.claim(from: ["images"], limit: 5, consumer: lost)
+      #expect(Set(claimed.deliveries.map(\.message.id)) == ["o1", "o2"])
+      #expect(try fixture.redis(["HLEN", RedisKeys.origins(lost.id)]).int == 2)
+      #expect(try eventually { try fixture.broker.recoverAbandoned() > 0 })
+      #expect(try fixture.redis(["LLEN", "images"]).int == 1)
+      #expect(try fixture.redis(["LLEN", "reports"]).int == 0)
+      #expect(try fixture.redis(["LLEN", CeleryProtocol.priorityQueues(of: "images")[1]]).int == 1)
+      #expect(try fixture.redis(["EXISTS", RedisKeys.origins(lost.id)]).int == 0)
+      // Acknowledged in the usual way, a claim from its own list leaves no origin behind.
+      try fixture.broker.publish([TaskMessage(id: "o3", name: "tasks.noop")])
+      let plain = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(try fixture.redis(["EXISTS", RedisKeys.origins(worker.id)]).int == 0)
+      try fixture.broker.acknowledge(plain.deliveries.map(\.tag))
+    }
+  }
+
   @Test("Recovery leaves the list of a consumer that came back before the move")
   func recoveryRechecksLiveness() throws {
     try withBroker { fixture in

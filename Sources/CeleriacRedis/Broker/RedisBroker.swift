@@ -41,6 +41,11 @@ public final class RedisBroker: Broker {
     var raw: String
     var queue: String
     var consumer: String
+    /// The list it was taken from when that is not the list its routing key names.
+    var origin: String?
+
+    /// Where a release puts it back.
+    var home: String { origin ?? queue }
   }
 
   private struct State {
@@ -175,7 +180,8 @@ public final class RedisBroker: Broker {
     let queues = queues.filter { seen.insert($0).inserted }
     try reconcileIfNeeded(consumer.id)
     let processing = RedisKeys.processing(consumer.id)
-    var keys = [processing, RedisKeys.liveness(consumer.id), RedisKeys.consumers]
+    let origins = RedisKeys.origins(consumer.id)
+    var keys = [processing, RedisKeys.liveness(consumer.id), RedisKeys.consumers, origins]
     for queue in queues {
       let lists = CeleryProtocol.priorityQueues(of: queue)
       keys += [lists[0], RedisKeys.delayed(queue), lists[1], lists[2], lists[3]]
@@ -196,7 +202,7 @@ public final class RedisBroker: Broker {
         throw RedisFailure.wrap(
           error, .brokerUnavailable, role: "broker", url: url, operation: "claim")
       }
-      guard let elements = reply.array, elements.count % 2 == 0 else {
+      guard let elements = reply.array, elements.count % 3 == 0 else {
         _ = state.withLock { $0.unreconciled.insert(consumer.id) }
         throw CeleriacError(.protocolError, "Redis broker \(redactedURL): claim answered \(reply)")
       }
@@ -204,20 +210,25 @@ public final class RedisBroker: Broker {
       var setAside: [ScriptCall] = []
       var entries: [DeadLetterEntry] = []
       var claimed: [(DeliveryTag, InFlight, CeleryDecodedMessage)] = []
-      for index in stride(from: 0, to: elements.count, by: 2) {
+      for index in stride(from: 0, to: elements.count, by: 3) {
         let queue = elements[index].string ?? queues[0]
         let raw = elements[index + 1].string ?? ""
+        let origin = elements[index + 2].string.flatMap { $0.isEmpty ? nil : $0 }
         do {
           let decoded = try CeleryProtocol.decode(raw, queue: queue)
           if let eta = decoded.message.eta, eta.timeIntervalSince(now) > 0.001 {
             setAside.append(
               ScriptCall(
-                script: BrokerScripts.move, keys: [processing, RedisKeys.delayed(queue)],
+                script: BrokerScripts.move,
+                keys: [processing, RedisKeys.delayed(queue), origins],
                 arguments: [raw, raw, "zadd", eta.timeIntervalSince1970]))
             continue
           }
           claimed.append(
-            (nextTag(), InFlight(raw: raw, queue: queue, consumer: consumer.id), decoded))
+            (
+              nextTag(), InFlight(raw: raw, queue: queue, consumer: consumer.id, origin: origin),
+              decoded
+            ))
         } catch {
           let entry = DeadLetterEntry(
             taskID: error.taskID, queue: queue, reason: "malformed task message: \(error.reason)",
@@ -225,7 +236,7 @@ public final class RedisBroker: Broker {
           entries.append(entry)
           setAside.append(
             ScriptCall(
-              script: BrokerScripts.move, keys: [processing, RedisKeys.deadLetter],
+              script: BrokerScripts.move, keys: [processing, RedisKeys.deadLetter, origins],
               arguments: [raw, Self.encodeDeadLetter(entry), "lpush", 0]))
         }
       }
@@ -279,6 +290,7 @@ public final class RedisBroker: Broker {
         held[inFlight.raw, default: 0] += 1
       }
     }
+    let origins = try self.origins(of: consumer)
     var calls: [ScriptCall] = []
     for element in listed {
       guard let raw = element.string else { continue }
@@ -286,33 +298,52 @@ public final class RedisBroker: Broker {
         held[raw] = count - 1
         continue
       }
-      calls.append(returnCall(raw, from: processing, redelivered: false))
+      calls.append(returnCall(raw, of: consumer, origin: origins[raw], redelivered: false))
     }
     try perform("return unknown claimed messages") { try RedisFailure.check(scripts.run(calls)) }
     _ = state.withLock { $0.unreconciled.remove(consumer) }
   }
 
-  /// The script call that puts `raw` back at the front of its queue (or in dead-letter when it
-  /// names no queue).
+  /// The lists `consumer`'s claimed messages came from, where that is not the list their
+  /// routing key names (message → list).
+  private func origins(of consumer: String) throws -> [String: String] {
+    let reply = try perform("read claimed messages' origins") {
+      try client.sendSync(["HGETALL", RedisKeys.origins(consumer)]).checked().array ?? []
+    }
+    var origins: [String: String] = [:]
+    for index in stride(from: 0, to: reply.count - 1, by: 2) {
+      if let raw = reply[index].string, let list = reply[index + 1].string { origins[raw] = list }
+    }
+    return origins
+  }
+
+  /// The script call that puts `raw`, claimed by `consumer`, back at the front of the list it
+  /// was taken from (its `origin`, else the list its routing key names), or in dead-letter
+  /// when it names no queue. With `unlessAlive`, the move happens only while the consumer's
+  /// liveness key is still gone (recovery of another consumer's messages).
   private func returnCall(
-    _ raw: String, from processing: String, redelivered: Bool, unlessAlive consumer: String? = nil
+    _ raw: String, of consumer: String, origin: String?, redelivered: Bool,
+    unlessAlive: Bool = false
   ) -> ScriptCall {
-    guard let queue = CeleryProtocol.routingKey(of: raw) else {
+    let processing = RedisKeys.processing(consumer)
+    let origins = RedisKeys.origins(consumer)
+    guard let queue = origin ?? CeleryProtocol.routingKey(of: raw) else {
       let entry = DeadLetterEntry(
         taskID: CeleryProtocol.taskID(of: raw), queue: "",
         reason: "malformed task message (found claimed, naming no queue)", payload: raw)
       return ScriptCall(
-        script: BrokerScripts.move, keys: [processing, RedisKeys.deadLetter],
+        script: BrokerScripts.move, keys: [processing, RedisKeys.deadLetter, origins],
         arguments: [raw, Self.encodeDeadLetter(entry), "lpush", 0])
     }
     let written = redelivered ? (CeleryProtocol.incrementingRedeliveries(raw) ?? raw) : raw
-    if let consumer {
+    if unlessAlive {
       return ScriptCall(
-        script: BrokerScripts.recover, keys: [processing, RedisKeys.liveness(consumer), queue],
+        script: BrokerScripts.recover,
+        keys: [processing, RedisKeys.liveness(consumer), queue, origins],
         arguments: [raw, written])
     }
     return ScriptCall(
-      script: BrokerScripts.move, keys: [processing, queue],
+      script: BrokerScripts.move, keys: [processing, queue, origins],
       arguments: [raw, written, "rpush", 0])
   }
 
@@ -322,11 +353,20 @@ public final class RedisBroker: Broker {
   public func acknowledge(_ tags: [DeliveryTag]) throws {
     let held = lookUp(tags)
     guard !held.isEmpty else { return }
-    let commands: [[any RESPArgument]] = held.map {
-      ["LREM", RedisKeys.processing($0.1.consumer), 1, $0.1.raw]
-    }
+    let commands = held.flatMap { Self.acknowledgeCommands($0.1) }
     try perform("acknowledge") { try RedisFailure.check(client.pipelineSync(commands)) }
     forget(held.map(\.0))
+  }
+
+  /// `LREM` of the claimed element, and `HDEL` of its origin when one was noted.
+  private static func acknowledgeCommands(_ inFlight: InFlight) -> [[any RESPArgument]] {
+    var commands: [[any RESPArgument]] = [
+      ["LREM", RedisKeys.processing(inFlight.consumer), 1, inFlight.raw]
+    ]
+    if inFlight.origin != nil {
+      commands.append(["HDEL", RedisKeys.origins(inFlight.consumer), inFlight.raw])
+    }
+    return commands
   }
 
   /// Puts the deliveries back at the front of their queues; with `countAsRedelivery`, their
@@ -340,7 +380,10 @@ public final class RedisBroker: Broker {
         ? (CeleryProtocol.incrementingRedeliveries(inFlight.raw) ?? inFlight.raw) : inFlight.raw
       return ScriptCall(
         script: BrokerScripts.move,
-        keys: [RedisKeys.processing(inFlight.consumer), inFlight.queue],
+        keys: [
+          RedisKeys.processing(inFlight.consumer), inFlight.home,
+          RedisKeys.origins(inFlight.consumer),
+        ],
         arguments: [inFlight.raw, written, "rpush", 0])
     }
     try perform("release") { try RedisFailure.check(scripts.run(calls)) }
@@ -355,7 +398,10 @@ public final class RedisBroker: Broker {
       payload: inFlight.raw)
     let call = ScriptCall(
       script: BrokerScripts.move,
-      keys: [RedisKeys.processing(inFlight.consumer), RedisKeys.deadLetter],
+      keys: [
+        RedisKeys.processing(inFlight.consumer), RedisKeys.deadLetter,
+        RedisKeys.origins(inFlight.consumer),
+      ],
       arguments: [inFlight.raw, Self.encodeDeadLetter(entry), "lpush", 0])
     try perform("dead-letter") { _ = try scripts.run(call) }
     forget([tag])
@@ -365,9 +411,9 @@ public final class RedisBroker: Broker {
     state.withLock { state in tags.compactMap { tag in state.inFlight[tag].map { (tag, $0) } } }
   }
 
-  /// The held deliveries among `tags`: tag, processing list, claimed element.
-  func heldDeliveries(_ tags: [DeliveryTag]) -> [(DeliveryTag, String, String)] {
-    lookUp(tags).map { ($0.0, RedisKeys.processing($0.1.consumer), $0.1.raw) }
+  /// The held deliveries among `tags`, each with the commands that acknowledge it.
+  func heldDeliveries(_ tags: [DeliveryTag]) -> [(DeliveryTag, [[any RESPArgument]])] {
+    lookUp(tags).map { ($0.0, Self.acknowledgeCommands($0.1)) }
   }
 
   /// Forgets settled deliveries.
@@ -446,8 +492,10 @@ public final class RedisBroker: Broker {
           .compactMap(\.string)
         // Newest first, so that the oldest ends up at the very front of its queue. Each move
         // checks again, atomically, that the consumer is still gone (it may have come back).
+        let origins = try self.origins(of: consumer)
         let calls = listed.map {
-          returnCall($0, from: processing, redelivered: true, unlessAlive: consumer)
+          returnCall(
+            $0, of: consumer, origin: origins[$0], redelivered: true, unlessAlive: true)
         }
         let replies = try scripts.run(calls)
         try RedisFailure.check(replies)
@@ -455,7 +503,10 @@ public final class RedisBroker: Broker {
         _ = try scripts.run(
           ScriptCall(
             script: BrokerScripts.forget,
-            keys: [processing, RedisKeys.liveness(consumer), RedisKeys.consumers],
+            keys: [
+              processing, RedisKeys.liveness(consumer), RedisKeys.consumers,
+              RedisKeys.origins(consumer),
+            ],
             arguments: [consumer]))
       }
       return recovered

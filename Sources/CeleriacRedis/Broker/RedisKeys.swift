@@ -8,6 +8,10 @@ public enum RedisKeys {
   public static func processing(_ consumer: String) -> String { "celeriac.processing." + consumer }
   /// A consumer's liveness key; it expires after the consumer's lease unless renewed.
   public static func liveness(_ consumer: String) -> String { "celeriac.consumer." + consumer }
+  /// Hash of a consumer's claimed messages that came from a list other than their routing key
+  /// names (a priority list, a custom routing key): message → source list, so that recovery
+  /// puts them back where they were.
+  public static func origins(_ consumer: String) -> String { "celeriac.origin." + consumer }
   /// The set of consumer ids that may hold claimed messages.
   public static let consumers = "celeriac.consumers"
   /// The sorted set of messages not due yet (score = ETA in Unix seconds), per queue.

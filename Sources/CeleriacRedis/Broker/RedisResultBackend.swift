@@ -219,7 +219,7 @@ extension RedisBroker: OutcomeCommitting {
       commands += RedisResultBackend.storeCommands(results, expiresIn: expiresIn)
       if backendDatabase != url.database { commands.append(["SELECT", url.database]) }
     }
-    for (_, processing, raw) in held { commands.append(["LREM", processing, 1, raw]) }
+    for (_, acknowledging) in held { commands += acknowledging }
     commands.append(["EXEC"])
     try perform("store results and acknowledge") {
       let replies = try client.pipelineSync(commands)

@@ -23,12 +23,14 @@ struct ScriptCall {
 enum BrokerScripts {
   /// Claims up to `limit` messages for a consumer.
   ///
-  /// KEYS: processing list, liveness key, consumer set, then five per queue: the queue, its
-  /// delayed set, and its three priority lists. ARGV: now (Unix seconds), limit, lease in ms,
-  /// consumer id. First moves every due message of each delayed set to the front of its
-  /// queue (earliest ETA nearest the front), then `LMOVE`s from the right of each queue list
-  /// (kombu's FIFO: producers `LPUSH`) onto the left of the processing list, in kombu's
-  /// priority order, and renews the liveness key. Returns `[queue, message, queue, message…]`.
+  /// KEYS: processing list, liveness key, consumer set, origins hash, then five per queue: the
+  /// queue, its delayed set, and its three priority lists. ARGV: now (Unix seconds), limit,
+  /// lease in ms, consumer id. First moves every due message of each delayed set to the front
+  /// of its queue (earliest ETA nearest the front), then `LMOVE`s from the right of each queue
+  /// list (kombu's FIFO: producers `LPUSH`) onto the left of the processing list, in kombu's
+  /// priority order, and renews the liveness key. A message taken from a list other than the
+  /// one its routing key names is noted in the origins hash. Returns
+  /// `[queue, message, origin, …]`, origin `""` when the message came from its own list.
   static let claim = RedisScript(
     name: "claim",
     source: """
@@ -38,7 +40,7 @@ enum BrokerScripts {
       redis.call('SADD', KEYS[3], ARGV[4])
       local out = {}
       local taken = 0
-      for i = 4, #KEYS, 5 do
+      for i = 5, #KEYS, 5 do
         local queue = KEYS[i]
         local due = redis.call('ZRANGEBYSCORE', KEYS[i + 1], '-inf', now, 'LIMIT', 0, 1000)
         for j = #due, 1, -1 do
@@ -50,8 +52,15 @@ enum BrokerScripts {
             local message = redis.call('LMOVE', source, KEYS[1], 'RIGHT', 'LEFT')
             if not message then break end
             taken = taken + 1
+            local origin = ''
+            if source ~= queue
+              or not string.find(message, '"routing_key": "' .. queue .. '"', 1, true) then
+              origin = source
+              redis.call('HSET', KEYS[4], message, source)
+            end
             out[#out + 1] = queue
             out[#out + 1] = message
+            out[#out + 1] = origin
           end
         end
       end
@@ -61,13 +70,15 @@ enum BrokerScripts {
   /// Moves one element out of a processing list, only if it is still there (so that two
   /// supervisors recovering the same list never duplicate a message).
   ///
-  /// KEYS: the processing list, the destination. ARGV: the element, the element to write,
+  /// KEYS: the processing list, the destination, and optionally the consumer's origins hash
+  /// (its entry for the element is deleted). ARGV: the element, the element to write,
   /// the mode (`rpush`: front of a queue; `lpush`: head of dead-letter; `zadd`: delayed set),
   /// the score for `zadd`. Returns 1 when moved, 0 when the element was gone.
   static let move = RedisScript(
     name: "move",
     source: """
       if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+      if KEYS[3] then redis.call('HDEL', KEYS[3], ARGV[1]) end
       if ARGV[3] == 'rpush' then
         redis.call('RPUSH', KEYS[2], ARGV[2])
       elseif ARGV[3] == 'lpush' then
@@ -82,8 +93,8 @@ enum BrokerScripts {
   /// only if the consumer is still gone and the element still there: a supervisor that comes
   /// back (renews its liveness key) before the move keeps its message.
   ///
-  /// KEYS: the processing list, the consumer's liveness key, the queue. ARGV: the element, the
-  /// element to write. Returns 1 when moved, 0 when the element was gone, -1 when the consumer
+  /// KEYS: the processing list, the consumer's liveness key, the queue, the consumer's origins
+  /// hash. ARGV: the element, the element to write. Returns 1 when moved, 0 when the element was gone, -1 when the consumer
   /// is alive again.
   static let recover = RedisScript(
     name: "recover",
@@ -91,17 +102,19 @@ enum BrokerScripts {
       if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
       if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
       redis.call('RPUSH', KEYS[3], ARGV[2])
+      redis.call('HDEL', KEYS[4], ARGV[1])
       return 1
       """)
 
   /// Forgets a consumer once its liveness key is gone and its processing list is empty.
   ///
-  /// KEYS: processing list, liveness key, consumer set. ARGV: consumer id.
+  /// KEYS: processing list, liveness key, consumer set, origins hash. ARGV: consumer id.
   static let forget = RedisScript(
     name: "forget",
     source: """
       if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('LLEN', KEYS[1]) == 0 then
         redis.call('SREM', KEYS[3], ARGV[1])
+        redis.call('DEL', KEYS[4])
         return 1
       end
       return 0

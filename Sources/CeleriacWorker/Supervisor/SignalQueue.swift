@@ -51,6 +51,9 @@ public enum SignalQueue {
     // The Swift runtime's backtracer catches SIGABRT and may return from it for a signal sent
     // from outside (systemd's watchdog, an operator): make ABRT terminate, as it should.
     _ = celeriac_reset_signal_handler(SIGABRT)
+    // An ignored SIGCHLD inherited from the parent (a shell, a container init) would make the
+    // kernel reap children itself, and their exit status would be lost.
+    _ = celeriac_reset_signal_handler(SIGCHLD)
     for signal in SupervisorSignal.allCases {
       _ = celeriac_install_signal_handler(signal.rawValue) { number in
         var byte = UInt8(truncatingIfNeeded: number)

@@ -107,15 +107,18 @@ final class WorkerProcess {
 
   /// Starts `celeriac worker CONNECTION ARGUMENTS` in `directory` and waits until it logs
   /// that all pools are ready.
+  ///
+  /// With a `prefix`, `executable` is a wrapper run as `executable PREFIX CONNECTION ARGUMENTS`
+  /// (the connection then names the binary and its `worker` subcommand itself).
   init(
     directory: String, connection: [String], arguments: [String] = [],
     environment: [String: String] = [:], waitForReady: Bool = true,
-    executable: String = CeleriacBinary.path
+    executable: String = CeleriacBinary.path, prefix: [String]? = nil
   ) throws {
     logPath = directory + "/worker-\(UUID().uuidString.prefix(6)).log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["worker"] + connection + arguments
+    process.arguments = (prefix ?? ["worker"]) + connection + arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let log = FileHandle(forWritingAtPath: logPath)!
