@@ -10,6 +10,10 @@ import Foundation
 //       N × `makeMessage` + one `sendBatch` of all N.
 //   celeriac-bench roundtrip --broker URL [--backend URL] --count N [--warmup W]
 //       N × `send("tasks.add", [1, 2])` then `get()`; per-call latencies in ms.
+//   celeriac-bench soak --broker URL [--backend URL] --count N [--report R] [--backlog B]
+//       N × `app.send("tasks.noop")` from one long-lived producer, pausing while the queue
+//       holds more than B (default 20,000); prints {"sent", "rss_kib"} every R sends
+//       (default 100,000), for Scripts/soak.
 
 struct Options {
   var mode = ""
@@ -18,6 +22,8 @@ struct Options {
   var count = 1000
   var warmup = 0
   var timeout = 30.0
+  var report = 100_000
+  var backlog = 20_000
 
   static func parse(_ arguments: [String]) -> Options {
     var options = Options()
@@ -32,6 +38,8 @@ struct Options {
       case "--count": options.count = Int(value) ?? 0
       case "--warmup": options.warmup = Int(value) ?? 0
       case "--timeout": options.timeout = Double(value) ?? 30
+      case "--report": options.report = max(1, Int(value) ?? 100_000)
+      case "--backlog": options.backlog = max(1, Int(value) ?? 20_000)
       default: usage("unknown flag \(flag)")
       }
     }
@@ -53,6 +61,15 @@ func emit(_ object: [String: Any]) {
   let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
   FileHandle.standardOutput.write(data)
   FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// This process's resident memory (`VmRSS`) in KiB.
+func residentKiB() -> Int {
+  let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+  for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+  }
+  return 0
 }
 
 func elapsed(since start: ContinuousClock.Instant) -> Double {
@@ -88,7 +105,7 @@ do {
       "build_seconds": built,
     ])
   case "roundtrip":
-    let timeout = Duration.milliseconds(Int64(options.timeout * 1000))
+    let timeout = Duration.seconds(fractional: options.timeout)
     for _ in 0..<options.warmup {
       _ = try await app.send("tasks.add", args: [1, 2]).get(timeout: timeout)
     }
@@ -104,6 +121,19 @@ do {
       }
     }
     emit(["mode": options.mode, "count": options.count, "latencies_ms": latencies])
+  case "soak":
+    let broker = try app.connection().broker
+    for sent in 1...options.count {
+      try await app.send("tasks.noop")
+      if sent % 1_000 == 0 {
+        while (try broker.depths(of: ["celery"])["celery"] ?? 0) > options.backlog {
+          try await Task.sleep(for: .milliseconds(20))
+        }
+      }
+      if sent % options.report == 0 || sent == options.count {
+        emit(["mode": options.mode, "sent": sent, "rss_kib": residentKiB()])
+      }
+    }
   default:
     usage("unknown mode \(options.mode)")
   }
