@@ -173,6 +173,25 @@ struct HardeningTests {
     #expect(ProcessTable.children(of: worker.pid).isEmpty)
   }
 
+  @Test("A config file's broker, backend and loglevel take effect; a flag still wins")
+  func configFileConnection() throws {
+    let sandbox = try Sandbox()
+    let config = sandbox.directory + "/worker.json"
+    let fromFile = sandbox.directory + "/from-file.db"
+    try #"{"broker": "sqlite://\#(fromFile)", "loglevel": "debug", "concurrency": 1}"#
+      .write(toFile: config, atomically: true, encoding: .utf8)
+    let worker = try WorkerProcess(
+      directory: sandbox.directory, connection: [], arguments: ["--config", config])
+    #expect(worker.log.contains("broker sqlite://\(fromFile)"), "\(worker.log)")
+    #expect(worker.log.contains(" debug "), "the file's loglevel was ignored")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+    let bad = sandbox.directory + "/bad.json"
+    try #"{"loglevel": "loud"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+    let refused = try sandbox.run(["worker", "--config", bad])
+    #expect(refused.status != 0 && refused.stderr.contains("loglevel 'loud'"))
+  }
+
   @Test("An inherited ignored SIGCHLD is reset: a killed child's exit status is still known")
   func inheritedIgnoredSIGCHLD() throws {
     let sandbox = try Sandbox()

@@ -22,7 +22,19 @@ struct WorkerCommand: ParsableCommand {
   func run() throws {
     let app = CeleriacCommandLine.app
     let configuration = try worker.resolve()
-    LoggingBootstrap.bootstrap(level: logging.logLevel)
+    // The config file may name the broker, backend and log level too; flags win.
+    let file = try worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
+    var connection = self.connection
+    connection.broker = connection.broker ?? file.string("broker")
+    connection.backend = connection.backend ?? file.string("backend")
+    let fileLevel = try file.string("loglevel").map { text in
+      guard let level = LogLevelArgument(argument: text) else {
+        throw ValidationError(
+          "config file: loglevel '\(text)' is not one of debug, info, warning, error, critical")
+      }
+      return level
+    }
+    LoggingBootstrap.bootstrap(level: logging.logLevel ?? fileLevel ?? .info)
     let options = worker
     let urls = connection.configuration(base: app.configuration)
     let supervisor = Supervisor(

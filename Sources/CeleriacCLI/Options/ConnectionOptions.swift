@@ -43,8 +43,8 @@ public struct ConnectionOptions: ParsableArguments {
 struct LoggingOptions: ParsableArguments {
   @Option(
     name: [.customShort("l"), .customLong("loglevel")],
-    help: "Log level: debug, info, warning, error, critical.")
-  var logLevel: LogLevelArgument = .info
+    help: "Log level: debug, info, warning, error, critical (default: info).")
+  var logLevel: LogLevelArgument?
 }
 
 /// A log level as the command line spells it (Celery's names, any case).
