@@ -6,6 +6,9 @@
         with AsyncResult.get().
     celery_client.py BROKER_URL BACKEND_URL get TASK_ID
         AsyncResult(TASK_ID).get(): the value, or the exception Celery rebuilt.
+    celery_client.py BROKER_URL BACKEND_URL control
+        Remote control of the workers: ping, registered, active (with a task running), stats,
+        pool_grow and revoke with terminate.
     celery_client.py BROKER_URL BACKEND_URL workflow
         Canvas messages: a chain of two and of three steps, a link callback, a link_error
         errback, and a chord (which must fail at once, never hang, on a worker without
@@ -42,6 +45,9 @@ def main():
         return
     if command == "workflow":
         workflow(app)
+        return
+    if command == "control":
+        control(app)
         return
     checks = [
         ("add_args", lambda: app.send_task("tasks.add", args=(2, 3))),
@@ -85,6 +91,33 @@ def workflow(app):
     result = outcome(chord([add(1, 1), add(2, 2)], body).apply_async(), timeout=15)
     result["elapsed"] = time.monotonic() - started
     print(json.dumps({"check": "chord", **result}), flush=True)
+
+
+def control(app):
+    """Inspects and steers the workers the way `celery inspect` and Flower do."""
+    inspect = app.control.inspect(timeout=2)
+    print(json.dumps({"check": "ping", "value": inspect.ping()}), flush=True)
+    print(json.dumps({"check": "registered", "value": inspect.registered()}), flush=True)
+    running = app.send_task("tasks.sleep", args=(30,))
+    active = {}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        active = inspect.active() or {}
+        if any(task["id"] == running.id for tasks in active.values() for task in tasks):
+            break
+        time.sleep(0.1)
+    print(json.dumps({"check": "active", "value": active, "id": running.id}), flush=True)
+    print(json.dumps({"check": "stats", "value": inspect.stats()}), flush=True)
+    grown = app.control.pool_grow(1, reply=True, timeout=2)
+    print(json.dumps({"check": "pool_grow", "value": grown}), flush=True)
+    started = time.monotonic()
+    app.control.revoke(running.id, terminate=True, signal="SIGKILL")
+    state = running.state
+    while state != "REVOKED" and time.monotonic() - started < 10:
+        time.sleep(0.05)
+        state = running.state
+    print(json.dumps({"check": "revoke", "state": state,
+                      "elapsed": time.monotonic() - started}), flush=True)
 
 
 if __name__ == "__main__":

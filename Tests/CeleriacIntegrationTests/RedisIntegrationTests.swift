@@ -123,6 +123,42 @@ struct RedisIntegrationTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("Celery's remote control: ping, registered, active, stats, pool_grow, revoke --terminate")
+  func pythonRemoteControl() throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "1", "-n", "celeriac@remote"])
+    let output = try runProcess(
+      PythonVenv.python,
+      [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "control"],
+      directory: redis.directory)
+    #expect(output.status == 0, "\(output.stderr)")
+    let results = try checks(output.stdout)
+    #expect(results["ping"]?["value"] == ["celeriac@remote": ["ok": "pong"]], "\(output.stdout)")
+    let registered = results["registered"]?["value"]?["celeriac@remote"]?.arrayValue ?? []
+    #expect(registered.contains("tasks.add") && registered.contains("tasks.sleep"))
+    let active = results["active"]?["value"]?["celeriac@remote"]?.arrayValue ?? []
+    #expect(active.first?["id"] == results["active"]?["id"], "\(output.stdout)")
+    #expect(active.first?["name"] == "tasks.sleep" && active.first?["worker_pid"]?.intValue != nil)
+    #expect(results["stats"]?["value"]?["celeriac@remote"]?["pool"]?["processes"] != nil)
+    #expect(
+      results["pool_grow"]?["value"] == [["celeriac@remote": ["ok": "pool will grow"]]],
+      "\(output.stdout)")
+    #expect(results["revoke"]?["state"] == "REVOKED", "\(output.stdout)\n\(worker.log)")
+    // The CLI, as an operator types it.
+    let ping = try runProcess(
+      PythonVenv.celery, ["-A", "celery_tasks", "inspect", "ping", "--timeout", "2"],
+      directory: PythonVenv.interop,
+      environment: [
+        "CELERIAC_INTEROP_BROKER": redis.brokerURL, "CELERIAC_INTEROP_BACKEND": redis.backendURL,
+      ])
+    #expect(
+      ping.stdout.contains("celeriac@remote: OK") && ping.stdout.contains("pong"),
+      "\(ping.stdout)\(ping.stderr)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("Failures whose type Python does not know still raise a sensible exception")
   func unknownExceptionTypesInPython() throws {
     try PythonVenv.require()

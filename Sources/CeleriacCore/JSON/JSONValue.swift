@@ -78,6 +78,18 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
 }
 
 extension JSONValue {
+  /// The member named `key` of an object (`nil` for a missing key or another kind of value).
+  public subscript(key: String) -> JSONValue? {
+    if case .object(let members) = self { return members[key] }
+    return nil
+  }
+
+  /// The elements of an array, if it is one.
+  public var arrayValue: [JSONValue]? {
+    if case .array(let elements) = self { return elements }
+    return nil
+  }
+
   /// The value as an integer, if it is a number without a fraction.
   public var intValue: Int64? {
     switch self {

@@ -24,6 +24,8 @@ final class ChildProcess {
     case timeLimit(seconds: Double)
     /// Cold shutdown.
     case coldShutdown
+    /// Its task was revoked with `terminate` (remote control).
+    case terminated
   }
 
   /// A task a child is running.

@@ -132,7 +132,7 @@ extension Supervisor {
     let uptime = clock.now - child.spawnedAt
     let kind: ChildExitKind
     switch child.endReason {
-    case .planned?, .coldShutdown?:
+    case .planned?, .coldShutdown?, .terminated?:
       kind = .planned
     case nil where !child.everReady:
       kind = .bootFailure

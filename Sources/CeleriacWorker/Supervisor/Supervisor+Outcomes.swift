@@ -124,6 +124,13 @@ extension Supervisor {
         deadLetter: nil)
       return
     }
+    if child.endReason == .terminated {
+      logger.info(
+        "task \(message.name)[\(message.id)] revoked and terminated (child \(child.pid) \(exit))")
+      pending.deferredStarted[message.id] = nil
+      settle(delivery, state: .revoked, failure: nil)
+      return
+    }
     let why =
       child.endReason == .hung
       ? "child \(child.pid) stopped heartbeating and \(exit)" : "child \(child.pid) \(exit)"

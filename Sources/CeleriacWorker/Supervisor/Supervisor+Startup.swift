@@ -30,6 +30,7 @@ extension Supervisor {
         connection = try connect()
         _ = try broker.depths(of: configuration.allQueues)
         brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
+        openControlChannel()
         if attempt > 0 { logger.notice("the broker answers after \(attempt + 1) attempts") }
         return .opened
       } catch {

@@ -87,6 +87,9 @@ public final class Supervisor {
   var tasksSucceeded = 0
   var tasksFailed = 0
   let startedAt = Date()
+  /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
+  var controlChannel: (any ControlChannel)?
+  var nextControlPoll: ContinuousClock.Instant
 
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
@@ -119,6 +122,7 @@ public final class Supervisor {
     nextStatus = now
     nextWatchdog = now
     nextTimeoutExtension = now
+    nextControlPoll = now
   }
 
   /// Runs until shutdown and returns how it ended.
@@ -147,6 +151,7 @@ public final class Supervisor {
       turn()
     }
     flushPendingWrites()
+    controlChannel?.close()
     publishWorkerStatus(state: "stopped")
     logger.info(
       "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
@@ -177,6 +182,7 @@ public final class Supervisor {
     handleSignals()
     readChildMessages(from: ready)
     reapExitedChildren(ready)
+    serveRemoteControl()
     enforceHeartbeatsAndTimeLimits()
     flushPendingWrites()
     if case .running = runState { dispatchTasks() }

@@ -1,0 +1,69 @@
+import CeleriacCore
+import Foundation
+
+/// Celery's remote-control messages on Redis (kombu's `celery.pidbox` fanout exchange), as
+/// captured in `shared/celery-wire/control/`: a client PUBLISHes a kombu envelope on
+/// `/<db>.celery.pidbox` whose base64 body is `{"method", "arguments", "destination",
+/// "pattern", "matcher", "ticket", "reply_to": {"exchange", "routing_key"}}`; each worker
+/// LPUSHes its reply envelope (body `{"<hostname>": reply}`, header `ticket`) onto
+/// `<routing_key>.<exchange>`, which the client BRPOPs.
+public enum CeleryControl {
+  /// The fanout exchange of remote-control requests.
+  public static let exchange = "celery.pidbox"
+
+  /// The channel requests are published on, for the broker's database.
+  public static func channel(database: Int) -> String { "/\(database).\(exchange)" }
+
+  /// Reads a request envelope; `nil` when it is not a JSON remote-control request.
+  public static func decodeRequest(_ raw: String) -> ControlRequest? {
+    guard case .object(let envelope)? = try? JSONCoding.decode(JSONValue.self, from: raw),
+      let body = envelope["body"]?.stringValue, let data = Data(base64Encoded: body),
+      case .object(let fields)? = try? JSONCoding.decode(JSONValue.self, from: data),
+      let method = fields["method"]?.stringValue, !method.isEmpty, method.utf8.count <= 256
+    else { return nil }
+    var request = ControlRequest(method: method)
+    if case .object(let arguments)? = fields["arguments"] { request.arguments = arguments }
+    if case .array(let names)? = fields["destination"] {
+      request.destination = names.compactMap(\.stringValue)
+    }
+    request.ticket = fields["ticket"]?.stringValue
+    if case .object(let reply)? = fields["reply_to"], let key = reply["routing_key"]?.stringValue,
+      !key.isEmpty
+    {
+      request.replyTo = ControlReplyAddress(
+        exchange: reply["exchange"]?.stringValue ?? "reply.celery.pidbox", routingKey: key)
+    }
+    return request
+  }
+
+  /// The list a reply to `address` is pushed onto.
+  public static func replyList(_ address: ControlReplyAddress) -> String {
+    address.routingKey + "." + address.exchange
+  }
+
+  /// The reply envelope: body `{hostname: reply}`, the request's ticket in the headers.
+  public static func encodeReply(
+    _ reply: JSONValue, from hostname: String, to request: ControlRequest,
+    address: ControlReplyAddress
+  ) -> String {
+    let body = JSONWriter.string(.object([hostname: reply]))
+    var writer = JSONWriter(capacity: body.utf8.count * 2 + 256)
+    writer.text.append("{\"body\": ")
+    writer.writeString(Data(body.utf8).base64EncodedString())
+    writer.text.append(
+      ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
+    writer.writeObject([("ticket", request.ticket.map(JSONValue.string) ?? .null), ("clock", 1)])
+    writer.text.append(", \"properties\": ")
+    writer.writeObject([
+      ("delivery_mode", 1),
+      (
+        "delivery_info",
+        .object(["exchange": .string(address.exchange), "routing_key": .string(address.routingKey)])
+      ),
+      ("priority", 0), ("body_encoding", "base64"),
+      ("delivery_tag", .string(UUID().uuidString.lowercased())),
+    ])
+    writer.text.append("}")
+    return writer.text
+  }
+}
