@@ -9,6 +9,9 @@
     celery_client.py BROKER_URL BACKEND_URL control
         Remote control of the workers: ping, registered, active (with a task running), stats,
         pool_grow and revoke with terminate.
+    celery_client.py BROKER_URL BACKEND_URL events
+        Captures Celery events (as `celery events` and Flower do) while a task runs; prints the
+        event types seen per worker.
     celery_client.py BROKER_URL BACKEND_URL workflow
         Canvas messages: a chain of two and of three steps, a link callback, a link_error
         errback, and a chord (which must fail at once, never hang, on a worker without
@@ -48,6 +51,9 @@ def main():
         return
     if command == "control":
         control(app)
+        return
+    if command == "events":
+        events(app)
         return
     checks = [
         ("add_args", lambda: app.send_task("tasks.add", args=(2, 3))),
@@ -118,6 +124,36 @@ def control(app):
         state = running.state
     print(json.dumps({"check": "revoke", "state": state,
                       "elapsed": time.monotonic() - started}), flush=True)
+
+
+def events(app):
+    """Receives events for a few seconds while tasks.add and tasks.fail run."""
+    import threading
+
+    seen = []
+
+    def capture():
+        with app.connection() as connection:
+            receiver = app.events.Receiver(connection, handlers={"*": seen.append})
+            try:
+                receiver.capture(limit=None, timeout=6, wakeup=False)
+            except Exception:  # noqa: BLE001 - the capture ends by timing out
+                pass
+
+    thread = threading.Thread(target=capture, daemon=True)
+    thread.start()
+    time.sleep(1)
+    value = app.send_task("tasks.add", args=(2, 3)).get(timeout=5)
+    try:
+        app.send_task("tasks.fail", args=("boom",)).get(timeout=5)
+    except Exception:  # noqa: BLE001
+        pass
+    thread.join(timeout=10)
+    types = sorted({event["type"] for event in seen})
+    hosts = sorted({event.get("hostname", "") for event in seen})
+    succeeded = [event for event in seen if event["type"] == "task-succeeded"]
+    print(json.dumps({"check": "events", "types": types, "hostnames": hosts, "value": value,
+                      "result": succeeded[0].get("result") if succeeded else None}), flush=True)
 
 
 if __name__ == "__main__":

@@ -51,20 +51,22 @@ public final class SQLiteStore: Sendable {
     self.path = path
     self.redactedURL = SQLiteStore.url(forPath: path)
 
-    // Create the file ourselves so that it never exists with a wider mode than 0600, and
-    // never through a symbolic link (one planted in a shared directory could point the
-    // queues at another user's file).
-    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard descriptor >= 0 else {
-      let code = errno
-      if code == ELOOP { throw failure("it is a symbolic link; give the real path") }
-      throw failure(String(cString: strerror(code)))
+    // Create the file ourselves so that it never exists with a wider mode than 0600. An
+    // existing file is only looked at (lstat: a symbolic link is seen as one), never opened
+    // here: closing any descriptor of a file drops every POSIX lock this process holds on
+    // it, and another store on the same file in this process (worker -B) holds SQLite's.
+    var info = stat()
+    if lstat(path, &info) != 0 {
+      guard errno == ENOENT else { throw failure(String(cString: strerror(errno))) }
+      let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+      if descriptor >= 0 {
+        close(descriptor)
+      } else if errno != EEXIST {  // another process created it meanwhile: fine
+        throw failure(String(cString: strerror(errno)))
+      }
+      guard lstat(path, &info) == 0 else { throw failure(String(cString: strerror(errno))) }
     }
-    let problem = SQLiteStore.ownershipProblem(descriptor)
-    // Closed before SQLite opens the file: closing any descriptor of a file drops every POSIX
-    // lock this process holds on it, SQLite's included.
-    close(descriptor)
-    if let problem { throw failure(problem) }
+    if let problem = SQLiteStore.ownershipProblem(info) { throw failure(problem) }
 
     var configuration = Configuration()
     configuration.busyMode = .timeout(busyTimeout.seconds)
@@ -78,12 +80,11 @@ public final class SQLiteStore: Sendable {
     self.pool = try SQLiteStore.openPool(path: path, configuration: configuration, failure)
   }
 
-  /// Why an open file must not hold the queues: it is not a regular file, or it is owned by
+  /// Why a file must not hold the queues: it is a symbolic link, it is not a regular file, or it is owned by
   /// another user (root may use any), or others may write to it (a producer could be handed
   /// forged tasks to run). `nil` when it is fine.
-  static func ownershipProblem(_ descriptor: Int32) -> String? {
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return String(cString: strerror(errno)) }
+  static func ownershipProblem(_ info: stat) -> String? {
+    if (info.st_mode & S_IFMT) == S_IFLNK { return "it is a symbolic link; give the real path" }
     guard (info.st_mode & S_IFMT) == S_IFREG else { return "it is not a regular file" }
     let user = geteuid()
     if user != 0 && info.st_uid != user {

@@ -159,6 +159,28 @@ struct RedisIntegrationTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("With -E a Celeriac worker sends Celery's events; Python's event receiver reads them")
+  func pythonEventReceiver() throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "1", "-E", "-n", "celeriac@events"])
+    let output = try runProcess(
+      PythonVenv.python,
+      [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "events"],
+      directory: redis.directory)
+    #expect(output.status == 0, "\(output.stderr)")
+    let seen = try checks(output.stdout)["events"] ?? [:]
+    let types = seen["types"]?.arrayValue ?? []
+    for type in [
+      "worker-heartbeat", "task-received", "task-started", "task-succeeded", "task-failed",
+    ] {
+      #expect(types.contains(.string(type)), "\(type) missing: \(output.stdout)")
+    }
+    #expect(seen["hostnames"] == ["celeriac@events"] && seen["result"] == "5")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("Failures whose type Python does not know still raise a sensible exception")
   func unknownExceptionTypesInPython() throws {
     try PythonVenv.require()

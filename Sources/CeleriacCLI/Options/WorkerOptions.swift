@@ -135,6 +135,11 @@ struct WorkerOptions: ParsableArguments {
   )
   var deadLetterRetention: Double?
 
+  @Flag(
+    name: [.customShort("E"), .customLong("task-events")],
+    help: "Send Celery's task and worker events (for celery events and Flower; Redis).")
+  var taskEvents = false
+
   @Option(help: "A JSON file setting any of these options by long name; flags win.")
   var config: String?
 
@@ -215,6 +220,7 @@ struct WorkerOptions: ParsableArguments {
       ?? result.autoscaleMaximumStep
     result.lease = try duration(lease, "lease", result.lease)
     result.resultExpiry = try duration(resultExpires, "result-expires", result.resultExpiry)
+    if taskEvents || file.bool("task-events") == true { result.sendsTaskEvents = true }
     result.deadLetterRetention = try duration(
       deadLetterRetention, "dead-letter-retention", result.deadLetterRetention)
     if let wait = brokerStartupTimeout ?? file.double("broker-startup-timeout") {
@@ -323,6 +329,10 @@ struct WorkerConfigFile {
 
   func int(_ key: String) -> Int? { values[key]?.intValue.map(Int.init) }
   func double(_ key: String) -> Double? { values[key]?.doubleValue }
+  func bool(_ key: String) -> Bool? {
+    if case .bool(let flag)? = values[key] { return flag }
+    return nil
+  }
 }
 
 extension WorkerOptions {
@@ -335,6 +345,7 @@ extension WorkerOptions {
     "crash-loop-window", "autoscale-interval", "scale-up-step", "scale-down-cooldown",
     "scale-down-interval", "lease",
     "result-expires", "broker-startup-timeout", "dead-letter-limit", "dead-letter-retention",
+    "task-events",
     "broker", "backend", "loglevel",
   ]
 }

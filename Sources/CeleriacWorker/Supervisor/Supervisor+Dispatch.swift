@@ -163,6 +163,19 @@ extension Supervisor {
       delivery: delivery, startedAt: now,
       hardDeadline: hard.map { now + .seconds(fractional: $0) })
     child.phase = .busy
+    if eventsActive {
+      recordTaskEvent(
+        "task-received", message,
+        [
+          "name": .string(message.name),
+          "args": .string(JSONValue.array(message.args).compactDescription),
+          "kwargs": .string(JSONValue.object(message.kwargs).compactDescription),
+          "root_id": .string(message.rootID ?? message.id),
+          "parent_id": message.parentID.map(JSONValue.string) ?? .null,
+          "retries": .int(Int64(message.retries)),
+        ])
+      recordTaskEvent("task-started", message, ["pid": .int(Int64(child.pid))])
+    }
     do {
       if let json = delivery.messageJSON {
         try child.channel.sendLine(
@@ -209,6 +222,7 @@ extension Supervisor {
   /// Stores a final state for a delivery that did not run, and acknowledges it.
   func settle(_ delivery: Delivery, state: TaskState, failure: TaskFailure?) {
     let message = delivery.message
+    if state == .revoked { recordTaskEvent("task-revoked", message, ["terminated": false]) }
     pending.record(
       TaskResultRecord(
         taskID: message.id, state: state, failure: failure, name: message.name,

@@ -21,6 +21,9 @@ extension Supervisor {
         }
       }
       tasksSucceeded += 1
+      recordTaskEvent(
+        "task-succeeded", message,
+        ["result": .string(value.compactDescription), "runtime": .double(runtime.seconds)])
       logger.debug("task \(message.name)[\(message.id)] succeeded in \(runtime.shortDescription)")
       if !message.options.ignoreResult {
         pending.record(
@@ -79,6 +82,8 @@ extension Supervisor {
     logger.info(
       "task \(next.name)[\(next.id)] retry \(next.retries) in \(delay.shortDescription): \(reason)")
     pending.publishes.append(next)
+    recordTaskEvent(
+      "task-retried", next, ["exception": .string(reason), "traceback": .string("")])
     pending.record(
       TaskResultRecord(
         taskID: next.id, state: .retry, result: .string(reason), name: next.name,
@@ -91,6 +96,13 @@ extension Supervisor {
   func fail(_ delivery: Delivery, _ failure: TaskFailure, deadLetter reason: String?) {
     let message = delivery.message
     tasksFailed += 1
+    recordTaskEvent(
+      "task-failed", message,
+      [
+        "exception": .string(
+          "\(failure.type)(\(JSONValue.string(failure.message).compactDescription))"),
+        "traceback": .string(failure.traceback ?? ""),
+      ])
     logger.info("task \(message.name)[\(message.id)] failed: \(failure)")
     pending.record(failureRecord(message, failure))
     if message.workflow?.errbacks != nil {

@@ -74,6 +74,11 @@ extension Supervisor {
       return ["ok": .string(request.method == "pool_grow" ? "pool will grow" : "pool will shrink")]
     case "revoke":
       return revoke(request.arguments)
+    case "enable_events", "disable_events":
+      setEvents(request.method == "enable_events")
+      return ["ok": .string("task events \(eventsEnabled ? "enabled" : "disabled")")]
+    case "conf":
+      return ["task_send_sent_event": false, "worker_send_task_events": .bool(eventsEnabled)]
     case "shutdown":
       logger.info("remote control: warm shutdown")
       beginWarmShutdown()

@@ -31,6 +31,7 @@ extension Supervisor {
         _ = try broker.depths(of: configuration.allQueues)
         brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
         openControlChannel()
+        setEvents(configuration.sendsTaskEvents)
         if attempt > 0 { logger.notice("the broker answers after \(attempt + 1) attempts") }
         return .opened
       } catch {

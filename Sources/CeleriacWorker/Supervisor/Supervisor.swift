@@ -90,6 +90,11 @@ public final class Supervisor {
   /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
   var controlChannel: (any ControlChannel)?
   var nextControlPoll: ContinuousClock.Instant
+  /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
+  var eventsEnabled = false
+  var pendingEvents: [WorkerEvent] = []
+  var eventClock = 0
+  var nextEventHeartbeat: ContinuousClock.Instant
 
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
@@ -123,6 +128,7 @@ public final class Supervisor {
     nextWatchdog = now
     nextTimeoutExtension = now
     nextControlPoll = now
+    nextEventHeartbeat = now
   }
 
   /// Runs until shutdown and returns how it ended.
@@ -151,6 +157,7 @@ public final class Supervisor {
       turn()
     }
     flushPendingWrites()
+    setEvents(false)
     controlChannel?.close()
     publishWorkerStatus(state: "stopped")
     logger.info(
@@ -185,6 +192,7 @@ public final class Supervisor {
     serveRemoteControl()
     enforceHeartbeatsAndTimeLimits()
     flushPendingWrites()
+    publishEvents()
     if case .running = runState { dispatchTasks() }
     maintainPools()
     advanceShutdown()

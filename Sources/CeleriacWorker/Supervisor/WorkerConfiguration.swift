@@ -109,6 +109,8 @@ public struct WorkerConfiguration: Sendable {
   public var deadLetterLimit: Int
   /// See ``defaultDeadLetterRetention``.
   public var deadLetterRetention: Duration
+  /// Send Celery's task and worker events (`-E`), for `celery events` and Flower.
+  public var sendsTaskEvents = false
 
   /// Creates a configuration with every default.
   public init(
