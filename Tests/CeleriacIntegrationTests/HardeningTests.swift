@@ -192,6 +192,33 @@ struct HardeningTests {
     #expect(refused.status != 0 && refused.stderr.contains("loglevel 'loud'"))
   }
 
+  @Test("A supervisor stalled past its lease does not start reserved tasks another one took")
+  func stalledSupervisorDropsItsReserve() throws {
+    let sandbox = try Sandbox()
+    let runs = sandbox.directory + "/runs.txt"
+    let ids = try (0..<3).map { _ in
+      try sandbox.send("tasks.record", [.string(runs), 1.5], options: TaskOptions())
+    }
+    let stalled = try WorkerProcess(
+      sandbox: sandbox, arguments: ["-c", "1", "--prefetch-multiplier", "2", "--lease", "2"])
+    // One runs, two wait in the supervisor's reserve.
+    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs).count == 1 })
+    stalled.signal(SIGSTOP)
+    let other = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2", "--lease", "2"])
+    #expect(
+      try waitUntil(timeout: .seconds(20)) { ids.allSatisfy { recordedRuns(runs)[$0] != nil } })
+    stalled.signal(SIGCONT)
+    #expect(try stalled.waitForLog("lease ran out", timeout: .seconds(10)), "\(stalled.log)")
+    // The running task may run twice (it was running at the stall); the reserved ones not.
+    let twice = ids.filter { (recordedRuns(runs)[$0]?.count ?? 0) > 1 }
+    #expect(twice.count <= 1, "\(twice.count) tasks ran twice: \(recordedRuns(runs))")
+    #expect(ids.allSatisfy { recordedRuns(runs)[$0] != nil })
+    stalled.signal(SIGTERM)
+    other.signal(SIGTERM)
+    #expect(try stalled.waitForExit() == 0)
+    #expect(try other.waitForExit() == 0)
+  }
+
   @Test("An inherited ignored SIGCHLD is reset: a killed child's exit status is still known")
   func inheritedIgnoredSIGCHLD() throws {
     let sandbox = try Sandbox()

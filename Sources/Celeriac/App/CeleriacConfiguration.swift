@@ -17,6 +17,10 @@ public struct CeleriacConfiguration: Sendable, Equatable {
   public var backendURL: String
   /// Run sent tasks in-process at once (for tests); errors surface at the call.
   public var alwaysEager: Bool
+  /// How long one Redis command may wait for its reply (`nil`: the client's default, 10 s).
+  /// The worker sets it below a third of its lease, so that no broker call holds its loop
+  /// past the lease.
+  public var brokerCommandTimeout: Duration?
   /// How long results are kept.
   public var resultExpiry: Duration
 

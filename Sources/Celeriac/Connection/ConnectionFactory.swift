@@ -24,9 +24,16 @@ public enum ConnectionFactory {
       try scheme(of: configuration.backendURL).hasPrefix("redis")
     {
       // Results may then be stored in the same transaction as the acknowledgements.
-      let backend = try RedisResultBackend(url: configuration.backendURL)
-      let broker = try RedisBroker(
-        url: configuration.brokerURL, resultDatabase: backend.url.database)
+      var options = RedisConnectionOptions.celeriac
+      if let timeout = configuration.brokerCommandTimeout {
+        options.commandTimeout = .nanoseconds(max(timeout.wholeMilliseconds, 100) * 1_000_000)
+        options.connectTimeout = min(options.connectTimeout, options.commandTimeout)
+      }
+      let backend = RedisResultBackend(
+        url: try redisURL(configuration.backendURL), options: options)
+      let broker = RedisBroker(
+        url: try redisURL(configuration.brokerURL), resultDatabase: backend.url.database,
+        options: options)
       return Connection(broker: broker, backend: backend)
     }
     let broker = try openBroker(configuration.brokerURL)
@@ -55,6 +62,14 @@ public enum ConnectionFactory {
     case "redis", "rediss": return try RedisResultBackend(url: url)
     default:
       throw CeleriacError(.invalidURL, "unsupported result backend URL scheme in '\(redact(url))'")
+    }
+  }
+
+  private static func redisURL(_ url: String) throws -> RedisURL {
+    do {
+      return try RedisURL(url)
+    } catch let error as RedisError {
+      throw CeleriacError(.invalidURL, error.message)
     }
   }
 

@@ -36,7 +36,10 @@ struct WorkerCommand: ParsableCommand {
     }
     LoggingBootstrap.bootstrap(level: logging.logLevel ?? fileLevel ?? .info)
     let options = worker
-    let urls = connection.configuration(base: app.configuration)
+    var settings = connection.configuration(base: app.configuration)
+    // No broker call may hold the loop past the lease (or the watchdog).
+    settings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
+    let urls = settings
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },

@@ -9,6 +9,8 @@ extension Supervisor {
   /// child that finishes gets its next task without waiting for the broker, and claims are
   /// batched; whichever child is idle first takes the next reserved task.
   func dispatchTasks() {
+    // Reserved tasks may have been taken back by another supervisor if this one stalled.
+    guard confirmLease() else { return }
     var claimedAny = false
     var anyIdle = false
     for index in pools.indices {

@@ -12,8 +12,7 @@ extension Supervisor {
     guard now >= nextHousekeeping else { return }
     nextHousekeeping = now + housekeepingInterval
     do {
-      let lost = try broker.renewLease(for: consumer)
-      if !lost.isEmpty { forgetLostDeliveries(Set(lost)) }
+      try renewLease()
       let recovered = try broker.recoverAbandoned()
       if recovered > 0 {
         logger.warning("returned \(recovered) tasks of a lost worker to their queues")
@@ -24,6 +23,29 @@ extension Supervisor {
       if trimmed > 0 { logger.info("deleted \(trimmed) old dead letters") }
     } catch {
       brokerFailed("housekeeping", error)
+    }
+  }
+
+  /// Renews the lease and drops what another supervisor took back meanwhile.
+  func renewLease() throws {
+    let lost = try broker.renewLease(for: consumer)
+    leaseRenewedAt = clock.now
+    if !lost.isEmpty { forgetLostDeliveries(Set(lost)) }
+  }
+
+  /// Whether the lease is fresh enough to start reserved tasks: after a stall or a network
+  /// cut longer than a part of the lease, the lease is renewed first, which reports (and so
+  /// drops) the reserved tasks another supervisor took back. `false` while the broker cannot
+  /// be reached.
+  func confirmLease() -> Bool {
+    guard clock.now - leaseRenewedAt > configuration.lease / 2 else { return true }
+    do {
+      try renewLease()
+      brokerSucceeded()
+      return true
+    } catch {
+      brokerFailed("renew lease", error)
+      return false
     }
   }
 

@@ -76,6 +76,8 @@ public final class Supervisor {
   var announcedReady = false
   var reloadInProgress = false
   var nextHousekeeping: ContinuousClock.Instant
+  /// When the lease was last renewed; reserved tasks are started only under a fresh lease.
+  var leaseRenewedAt: ContinuousClock.Instant
   var nextStatus: ContinuousClock.Instant
   var nextWatchdog: ContinuousClock.Instant
   var nextTimeoutExtension: ContinuousClock.Instant
@@ -124,6 +126,7 @@ public final class Supervisor {
       id: "\(configuration.hostname).\(getpid()).\(suffix)", lease: configuration.lease)
     let now = clock.now
     nextHousekeeping = now
+    leaseRenewedAt = now
     nextStatus = now
     nextWatchdog = now
     nextTimeoutExtension = now
