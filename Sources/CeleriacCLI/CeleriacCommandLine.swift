@@ -2,8 +2,8 @@ import ArgumentParser
 import Celeriac
 import Foundation
 
-/// The command line every Celeriac app binary gets: `worker`, `send`, `result`, `inspect`,
-/// `purge`, `revoke`, and the internal `_child`.
+/// The command line every Celeriac app binary gets: `worker`, `beat`, `send`, `result`,
+/// `inspect`, `purge`, `revoke`, and the internal `_child`.
 ///
 /// A user's `main.swift`:
 /// ```swift
@@ -61,7 +61,7 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        PurgeCommand.self, RevokeCommand.self,
+        PurgeCommand.self, RevokeCommand.self, BeatCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

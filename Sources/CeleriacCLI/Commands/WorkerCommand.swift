@@ -18,6 +18,7 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var logging: LoggingOptions
   @OptionGroup var worker: WorkerOptions
+  @OptionGroup(title: "Embedded beat (-B)") var embeddedBeat: EmbeddedBeatOptions
 
   func run() throws {
     let app = CeleriacCommandLine.app
@@ -25,6 +26,7 @@ struct WorkerCommand: ParsableCommand {
     LoggingBootstrap.bootstrap(level: logging.logLevel)
     let options = worker
     let urls = connection.configuration(base: app.configuration)
+    try embeddedBeat.start(app: app, urls: urls)
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },

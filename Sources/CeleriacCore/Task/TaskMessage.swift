@@ -33,6 +33,9 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   public var groupID: String?
   /// A key that makes a second send of the same work a no-op while the first is known.
   public var idempotencyKey: String?
+  /// Extra headers that travel with the message (on Redis, in Celery's message headers), e.g.
+  /// beat's entry name and due time; `nil` when there are none.
+  public var headers: [String: JSONValue]?
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
@@ -41,7 +44,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     eta: Date? = nil, expires: Date? = nil, retries: Int = 0,
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
-    idempotencyKey: String? = nil
+    idempotencyKey: String? = nil, headers: [String: JSONValue]? = nil
   ) {
     self.id = id
     self.name = name
@@ -57,6 +60,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.parentID = parentID
     self.groupID = groupID
     self.idempotencyKey = idempotencyKey
+    self.headers = headers
   }
 }
 
