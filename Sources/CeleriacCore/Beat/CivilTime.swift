@@ -62,10 +62,11 @@ enum CivilTime {
   /// The instants at which `zone`'s clock shows `wall` (seconds since 1970-01-01 00:00 of the
   /// wall clock).
   static func resolve(wall: Int, in zone: TimeZone) -> Resolution {
-    // The offsets in force half a day either side cover every real transition, which are
-    // months apart; any solution t of t + offset(t) = wall uses one of them.
-    let before = zone.secondsFromGMT(for: date(wall - 43_200))
-    let after = zone.secondsFromGMT(for: date(wall + 43_200))
+    // Any solution t of t + offset(t) = wall lies within 14 hours of `wall` read as UTC, so
+    // the offsets a day either side are those before and after any transition near it
+    // (transitions are months apart); every solution uses one of them.
+    let before = zone.secondsFromGMT(for: date(wall - 86_400))
+    let after = zone.secondsFromGMT(for: date(wall + 86_400))
     let solutions = Set([before, after]).compactMap { offset -> Int? in
       let candidate = wall - offset
       return zone.secondsFromGMT(for: date(candidate)) == offset ? candidate : nil
