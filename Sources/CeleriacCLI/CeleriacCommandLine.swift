@@ -39,6 +39,9 @@ public enum CeleriacCommandLine {
       fail(failure.description, code: failure.code)
     } catch let error as CeleriacError {
       fail(error.message, code: 1)
+    } catch let error as BeatError {
+      // A schedule that does not load is bad input (as a bad flag); an unknown name is not.
+      fail(error.description, code: error.code == .unknownEntry ? 1 : 64)
     } catch let failure as TaskFailure {
       fail(failure.description, code: 1)
     } catch {

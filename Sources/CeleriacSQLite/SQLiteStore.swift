@@ -51,10 +51,15 @@ public final class SQLiteStore: Sendable {
     self.path = path
     self.redactedURL = SQLiteStore.url(forPath: path)
 
-    // Create the file ourselves so that it never exists with a wider mode than 0600.
-    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
-    close(descriptor)
+    // Create the file ourselves so that it never exists with a wider mode than 0600. Only
+    // when it is missing: closing a descriptor of a file drops every POSIX lock this process
+    // holds on it, so opening a second store on an open file (`worker -B`) would otherwise
+    // strip the first store's SQLite locks (another process then deletes the live WAL).
+    if access(path, F_OK) != 0 {
+      let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+      guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+      close(descriptor)
+    }
 
     var configuration = Configuration()
     configuration.busyMode = .timeout(busyTimeout.seconds)
