@@ -159,6 +159,7 @@ def main():
     two.add_argument("--warmup", type=float, default=5.0)
     two.add_argument("--window", type=float, default=30.0)
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
     return failover(args) if args.command == "failover" else idle(args)
 
 

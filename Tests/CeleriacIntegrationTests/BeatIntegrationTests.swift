@@ -99,9 +99,11 @@ struct BeatIntegrationTests {
     #expect(Set(dues).count == dues.count)
   }
 
-  @Test("all beats restarted after downtime: once publishes one catch-up, skip none, no burst")
-  func restartHonoursMissedRunPolicy() throws {
-    let broker = try BeatBroker(.sqlite)
+  @Test(
+    "all beats restarted after downtime: once publishes one catch-up, skip none, no burst",
+    arguments: BeatBroker.Kind.allCases)
+  func restartHonoursMissedRunPolicy(kind: BeatBroker.Kind) throws {
+    let broker = try BeatBroker(kind)
     let schedule = try broker.scheduleFile(
       """
       {"entries":[
@@ -165,6 +167,29 @@ struct BeatIntegrationTests {
     #expect(result.status == 64)
     let lines = result.stderr.split(separator: "\n")
     #expect(lines.count == 1 && lines[0].contains(message), "\(result.stderr)")
+  }
+
+  @Test("on Redis a beat message is Celery protocol 2: a Python Celery worker runs it")
+  func pythonCeleryWorkerServesBeatMessages() throws {
+    let redis = try RedisSandbox()
+    let schedule = redis.directory + "/schedule.json"
+    try Data(
+      #"{"entries":[{"name":"py-add","task":"tasks.add","args":[2,3],"every":1}]}"#.utf8
+    ).write(to: URL(fileURLWithPath: schedule))
+    let worker = try PythonWorkerProcess(sandbox: redis)
+    let beat = try BeatProcess(
+      directory: redis.directory,
+      connection: ["--broker", redis.brokerURL, "--backend", redis.backendURL],
+      arguments: ["--schedule", schedule])
+    #expect(try waitUntil(timeout: .seconds(10)) { beat.log.contains("published py-add for ") })
+    beat.terminate()
+    let line = try #require(
+      beat.log.split(separator: "\n").first { $0.contains("published py-add for ") })
+    let id = String(line.split(separator: " ").last!)
+    let result = try redis.run(["result", id, "--wait", "--timeout", "20"])
+    #expect(
+      result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "SUCCESS 5",
+      "\(result.stderr)\n\(worker.log.suffix(2_000))")
   }
 
   @Test("worker -B on two workers: each due second published once")

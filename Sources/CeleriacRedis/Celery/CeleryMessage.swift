@@ -260,13 +260,13 @@ public enum CeleryProtocol {
       options.maxRedeliveries = Int(limit)
     }
     message.options = options
-    let extra = headers.filter {
-      $0.key.hasPrefix(Header.extraPrefix) && $0.key != Header.redeliveries
-    }
-    let extraKnown: Set<String> = [
+    let interpreted: Set<String> = [
       Header.acksLate, Header.rejectOnWorkerLost, Header.maxRedeliveries, Header.idempotencyKey,
+      Header.redeliveries,
     ]
-    let carried = extra.filter { !extraKnown.contains($0.key) }
+    let carried = headers.filter {
+      $0.key.hasPrefix(Header.extraPrefix) && !interpreted.contains($0.key)
+    }
     if !carried.isEmpty { message.headers = carried }
     let redeliveries = try integer(headers[Header.redeliveries], Header.redeliveries, fail) ?? 0
     return CeleryDecodedMessage(message: message, redeliveries: Int(max(0, redeliveries)))
