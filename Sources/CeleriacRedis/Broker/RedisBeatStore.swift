@@ -166,7 +166,7 @@ public final class RedisBeatStore: BeatStore {
       throw CeleriacError(.protocolError, "Redis beat \(operation): EXEC answered \(replies.last!)")
     }
     try RedisFailure.check(results)
-    return results
+    return Array(results.prefix(commands.count))
   }
 
   private func run(_ operation: String, _ call: ScriptCall) throws -> RESPValue {

@@ -178,4 +178,33 @@ struct BeatSchedulerTests {
     #expect(caughtUp.count <= Int(window) + 1)
     #expect(report.events.contains { if case .missed = $0 { true } else { false } })
   }
+
+  @Test("a wall-clock step back publishes nothing twice; a step forward gives one catch-up")
+  func wallClockSteps() throws {
+    let clock = FakeClock(Self.start)
+    let store = MemoryBeatStore(now: { clock.now })
+    let beat = try Self.scheduler(store, "beat", entries: [Self.tick])
+    func run(_ seconds: Double) {
+      for _ in 0..<Int(seconds * 10) {
+        _ = beat.turn(now: clock.now)
+        clock.advance(0.1)
+      }
+    }
+    run(5)
+    let beforeBack = Self.dues(store)
+    clock.advance(-3_600)  // the machine's clock is stepped back an hour
+    run(5)
+    #expect(Self.dues(store) == beforeBack, "nothing is due again after a step back")
+    clock.advance(3_600 - 5)  // back where it was
+    run(3)
+    let afterBack = Self.dues(store)
+    #expect(Set(afterBack).count == afterBack.count)
+    #expect(afterBack.count > beforeBack.count)
+    clock.advance(3_600)  // stepped forward an hour: one catch-up (missed_runs once), no burst
+    run(1)
+    let jumped = Self.dues(store).dropFirst(afterBack.count)
+    let window = BeatDefaults.catchUpWindow.seconds
+    #expect(jumped.filter { $0 < clock.now.timeIntervalSince1970 - window - 1 }.count == 1)
+    #expect(jumped.count <= Int(window) + 2)
+  }
 }
