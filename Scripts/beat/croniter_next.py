@@ -30,7 +30,8 @@ def fires(expr, zone_name, start, count):
     iterator = croniter(expr, datetime.fromtimestamp(start, zone))
     out = []
     guard = 0
-    while len(out) < count and guard < count * 4:
+    # A repeated hour can hold up to 60 second occurrences to drop.
+    while len(out) < count and guard < count + 240:
         guard += 1
         moment = iterator.get_next(datetime)
         if not wildcard_hour and second_occurrence(moment, zone):
