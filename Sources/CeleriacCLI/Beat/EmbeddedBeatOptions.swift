@@ -12,6 +12,9 @@ struct EmbeddedBeatOptions: ParsableArguments {
 
   @OptionGroup var beat: BeatOptions
 
+  /// How long `-B` waits before trying again when the broker did not answer at start.
+  static let retryInterval: Duration = .seconds(5)
+
   /// Starts the scheduler thread when `-B` is given; throws for a bad schedule or flags, so
   /// that the worker does not start with a broken beat.
   func start(app: CeleriacApp, urls: CeleriacConfiguration) throws {
@@ -27,10 +30,18 @@ struct EmbeddedBeatOptions: ParsableArguments {
       scheduler: scheduler, logger: Logger(label: "celeriac.beat"), notifier: nil,
       reloadSchedule: nil)
     let thread = Thread {
-      switch runner.start() {
-      case .failure(let failure):
-        Logger(label: "celeriac.beat").error("beat (-B) not started: \(failure.description)")
-      case .success(let first): runner.run(after: first, signals: nil)
+      // The supervisor has its own broker connection and carries on without beat; beat
+      // keeps trying until the broker answers.
+      while true {
+        switch runner.start() {
+        case .failure(let failure):
+          Logger(label: "celeriac.beat").error(
+            "beat (-B) cannot start yet, retrying: \(failure.description)")
+          Thread.sleep(forTimeInterval: EmbeddedBeatOptions.retryInterval.seconds)
+        case .success(let first):
+          runner.run(after: first, signals: nil)
+          return
+        }
       }
     }
     thread.name = "celeriac-beat"
