@@ -37,6 +37,9 @@ public final class BeatScheduler: Sendable {
     var runsLoaded = false
     var nextLeaseAt = Date.distantPast
     var nextRefreshAt = Date.distantPast
+    /// The entry due next, cached until an entry's next due time changes.
+    var soonest: (name: String, due: Date)?
+    var soonestIsCurrent = false
   }
 
   /// A scheduler for the static `schedule` (a file's or the app's) and the store's dynamic
@@ -84,6 +87,10 @@ public final class BeatScheduler: Sendable {
         state.runsLoaded = false
         state.nextLeaseAt = now.addingTimeInterval(configuration.leaderLease.seconds / 4)
         events.append(.brokerError("\(error)"))
+      }
+      if !state.soonestIsCurrent {
+        state.soonest = soonest(of: state.active)
+        state.soonestIsCurrent = true
       }
       return report(state, now: now, events: events)
     }
@@ -135,6 +142,7 @@ public final class BeatScheduler: Sendable {
       active[name] = entry
     }
     state.active = active
+    state.soonestIsCurrent = false
     events.append(
       .entriesLoaded(enabled: active.count, total: catalog.items.count))
     if !catalog.shadowed.isEmpty { events.append(.shadowed(names: catalog.shadowed)) }
@@ -149,12 +157,20 @@ public final class BeatScheduler: Sendable {
         of: state.active[name]!, started: state.started ?? stored)
     }
     state.runsLoaded = true
+    state.soonestIsCurrent = false
   }
 
   private func publishDue(_ state: inout State, now: Date, events: inout [BeatEvent]) throws {
     let started = state.started ?? now
-    for name in state.active.keys.sorted() {
-      guard var active = state.active[name], let due = active.nextDue, due <= now else { continue }
+    // Nothing is due before the soonest entry: an idle turn looks at no entry at all.
+    if state.soonestIsCurrent && (state.soonest.map { $0.due > now } ?? true) { return }
+    // Only the due entries, in name order.
+    let due = state.active.compactMap { name, active in
+      active.nextDue.map { $0 <= now } == true ? name : nil
+    }
+    if !due.isEmpty { state.soonestIsCurrent = false }
+    for name in due.sorted() {
+      guard var active = state.active[name] else { continue }
       let plan = DuePlan.make(
         for: active.entry, after: after(active, started: started), now: now,
         catchUpWindow: configuration.catchUpWindow)
@@ -197,14 +213,19 @@ public final class BeatScheduler: Sendable {
     active.entry.nextDue(after: after(active, started: started))
   }
 
-  private func report(_ state: State, now: Date, events: [BeatEvent]) -> BeatTurnReport {
+  private func soonest(of entries: [String: Active]) -> (name: String, due: Date)? {
     var next: (name: String, due: Date)?
-    for (name, active) in state.active {
+    for (name, active) in entries {
       guard let due = active.nextDue else { continue }
       if next.map({ due < $0.due || (due == $0.due && name < $0.name) }) ?? true {
         next = (name, due)
       }
     }
+    return next
+  }
+
+  private func report(_ state: State, now: Date, events: [BeatEvent]) -> BeatTurnReport {
+    let next = state.soonest
     var wake = min(state.nextLeaseAt, state.nextRefreshAt)
     if state.isLeader, let next { wake = min(wake, next.due) }
     return BeatTurnReport(
