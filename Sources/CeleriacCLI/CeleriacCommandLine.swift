@@ -2,8 +2,8 @@ import ArgumentParser
 import Celeriac
 import Foundation
 
-/// The command line every Celeriac app binary gets: `worker`, `send`, `result`, `inspect`,
-/// `purge`, `revoke`, and the internal `_child`.
+/// The command line every Celeriac app binary gets: `worker`, `beat`, `send`, `result`,
+/// `inspect`, `purge`, `revoke`, and the internal `_child`.
 ///
 /// A user's `main.swift`:
 /// ```swift
@@ -39,6 +39,9 @@ public enum CeleriacCommandLine {
       fail(failure.description, code: failure.code)
     } catch let error as CeleriacError {
       fail(error.message, code: 1)
+    } catch let error as BeatError {
+      // A schedule that does not load is bad input (as a bad flag); an unknown name is not.
+      fail(error.description, code: error.code == .unknownEntry ? 1 : 64)
     } catch let failure as TaskFailure {
       fail(failure.description, code: 1)
     } catch {
@@ -61,7 +64,7 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        PurgeCommand.self, RevokeCommand.self,
+        PurgeCommand.self, RevokeCommand.self, BeatCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

@@ -16,6 +16,8 @@ public final class CeleriacApp: Sendable {
   /// The app's name, shown in logs.
   public let name: String
   private let state: Mutex<State>
+  /// The entries declared with `schedule(...)` (see `CeleriacApp+Schedule.swift`).
+  let scheduledEntries = Mutex<[ScheduleEntry]>([])
 
   private struct State {
     var registry = TaskRegistry()

@@ -48,6 +48,7 @@ struct InspectCommand: ParsableCommand {
     let dead = try open.broker.deadLetters(limit: 10)
     print("dead letters (latest \(dead.count)):")
     for entry in dead { print("  \(entry.taskID ?? "?") from \(entry.queue): \(entry.reason)") }
+    BeatInspection.print(app: CeleriacCommandLine.app)
     print("registered tasks:")
     for name in CeleriacCommandLine.app.registry.names { print("  \(name)") }
   }

@@ -18,6 +18,7 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var logging: LoggingOptions
   @OptionGroup var worker: WorkerOptions
+  @OptionGroup(title: "Embedded beat (-B)") var embeddedBeat: EmbeddedBeatOptions
 
   func run() throws {
     let app = CeleriacCommandLine.app
@@ -40,6 +41,7 @@ struct WorkerCommand: ParsableCommand {
     // No broker call may hold the loop past the lease (or the watchdog).
     settings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
     let urls = settings
+    try embeddedBeat.start(app: app, urls: urls)
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },

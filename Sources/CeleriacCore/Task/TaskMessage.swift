@@ -35,6 +35,9 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   public var idempotencyKey: String?
   /// Callbacks, errbacks, chain steps and chord body that follow this task (Celery's embed).
   public var workflow: TaskWorkflow?
+  /// Extra headers that travel with the message (on Redis, in Celery's message headers), e.g.
+  /// beat's entry name and due time; `nil` when there are none.
+  public var headers: [String: JSONValue]?
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
@@ -43,7 +46,8 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     eta: Date? = nil, expires: Date? = nil, retries: Int = 0,
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
-    idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil
+    idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil,
+    headers: [String: JSONValue]? = nil
   ) {
     self.id = id
     self.name = name
@@ -60,6 +64,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.groupID = groupID
     self.idempotencyKey = idempotencyKey
     self.workflow = workflow
+    self.headers = headers
   }
 }
 

@@ -56,6 +56,9 @@ public enum CeleryProtocol {
     public static let idempotencyKey = "celeriac_idempotency_key"
     /// How many times the message came back after a lost worker.
     public static let redeliveries = "celeriac_redeliveries"
+    /// The prefix of Celeriac's headers: those it does not interpret itself come back in
+    /// ``TaskMessage/headers`` (beat's entry name and due time).
+    public static let extraPrefix = "celeriac_"
   }
 
   /// kombu's lists for `queue`, in the order its consumer reads them (`BRPOP celery
@@ -119,6 +122,11 @@ public enum CeleryProtocol {
     }
     if let key = message.idempotencyKey { headers.append((Header.idempotencyKey, .string(key))) }
     if redeliveries > 0 { headers.append((Header.redeliveries, .int(Int64(redeliveries)))) }
+    let known = Set(headers.map(\.0))
+    for (key, value) in (message.headers ?? [:]).sorted(by: { $0.key < $1.key })
+    where !known.contains(key) {
+      headers.append((key, value))
+    }
 
     var writer = JSONWriter(capacity: 1_024)
     writer.text.append("{\"body\": ")
@@ -271,6 +279,14 @@ public enum CeleryProtocol {
       options.maxRedeliveries = Int(clamping: limit)
     }
     message.options = options
+    let interpreted: Set<String> = [
+      Header.acksLate, Header.rejectOnWorkerLost, Header.maxRedeliveries, Header.idempotencyKey,
+      Header.redeliveries,
+    ]
+    let carried = headers.filter {
+      $0.key.hasPrefix(Header.extraPrefix) && !interpreted.contains($0.key)
+    }
+    if !carried.isEmpty { message.headers = carried }
     let redeliveries = try integer(headers[Header.redeliveries], Header.redeliveries, fail) ?? 0
     if let problem = message.validationProblem { throw fail(problem) }
     return CeleryDecodedMessage(
