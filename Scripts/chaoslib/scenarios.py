@@ -24,7 +24,7 @@ class Row:
 
     def add_miss(self, trial, text):
         if len(self.missed) < 8:
-            self.missed.append(f"trial {trial}: {text}")
+            self.missed.append(text if trial is None else f"trial {trial}: {text}")
         elif len(self.missed) == 8:
             self.missed.append("…")
 
@@ -339,9 +339,11 @@ def partition(workdir, trials, quick):
     try:
         broker = NetnsRedisBroker(workdir)
         lease = 2
-        cut_seconds = 2.5 * lease + 1
         count, seconds = 40, 0.25
         methods = set()
+        stalls = []
+        takeovers = []
+        max_cut = 0.0
         for trial in range(trials):
             tag = f"partition-{trial}"
             broker.reset(tag)
@@ -360,12 +362,31 @@ def partition(workdir, trials, quick):
             c.wait_lines(path, int(count * 0.25), 60)
             methods.add(set_cut("a", True))
             cut_at = time.monotonic()
-            # While A is cut off: B must take A's tasks back once A's lease runs out.
+            # While A is cut off: B must take A's tasks back once A's lease runs out; and A's
+            # loop must stay responsive (no broker call may hold it past the lease): SIGUSR1
+            # after 1.5 leases must be answered (its "pool celery:" dump) within a lease.
+            cut_seconds = random.uniform(3 * lease, 6 * lease)
+            max_cut = max(max_cut, cut_seconds)
             took_over = False
+            probe_sent = probe_answered = None
+            dumps_before = c.log_text(procs["a"]).count("pool celery:")
             while time.monotonic() - cut_at < cut_seconds:
-                if "tasks of a lost worker" in c.log_text(procs["b"]):
+                now = time.monotonic()
+                if not took_over and "tasks of a lost worker" in c.log_text(procs["b"]):
                     took_over = True
-                time.sleep(0.1)
+                    takeovers.append(now - cut_at)
+                if probe_sent is None and now - cut_at >= 1.5 * lease:
+                    os.kill(procs["a"].pid, signal.SIGUSR1)
+                    probe_sent = now
+                if (probe_sent is not None and probe_answered is None and
+                        c.log_text(procs["a"]).count("pool celery:") > dumps_before):
+                    probe_answered = now - probe_sent
+                time.sleep(0.05)
+            if probe_answered is None:
+                stalls.append(f"trial {trial}: no answer to SIGUSR1 during the "
+                              f"{cut_seconds - 1.5 * lease:.1f} s left of the cut")
+            elif probe_answered > lease:
+                stalls.append(f"trial {trial}: SIGUSR1 answered after {probe_answered:.1f} s")
             took_over = took_over or "tasks of a lost worker" in c.log_text(procs["b"])
             set_cut("a", False)
             restored = time.monotonic()
@@ -427,8 +448,13 @@ def partition(workdir, trials, quick):
                         expected=expected, need_drain=False)
             if not_success and ok:
                 row.add_miss(trial, f"{len(not_success)} not SUCCESS")
-        row.notes.append(f"partition by {', '.join(sorted(methods))}, {cut_seconds:.0f} s, "
-                         f"lease {lease} s; {row.expected_twice} run twice were A's at the cut")
+        row.notes.append(f"partition by {', '.join(sorted(methods))} for {3 * lease}-"
+                         f"{6 * lease} s (longest {max_cut:.1f} s), lease {lease} s; "
+                         f"{row.expected_twice} run twice were running in A at the cut; B took "
+                         f"A's tasks back {max(takeovers, default=0):.1f} s after the cut at most")
+        if stalls:
+            row.add_miss(None, f"A's loop was held past the lease by a broker call while cut "
+                              f"off in {len(stalls)}/{trials} trials ({'; '.join(stalls[:3])})")
     finally:
         c.cleanup_processes()
         if broker is not None:
@@ -491,7 +517,7 @@ def disk_full(workdir, trials, quick):
             count_trial(row, trial, broker, all_ids, path, workdir, tag, need_drain=not ok)
             row.notes.append(f"trial {trial}: send on the full disk exited "
                              f"{full_send.returncode}"
-                             + (f" ({full_send.stderr.strip().splitlines()[-1][:100]})"
+                             + (f" ({full_send.stderr.strip().splitlines()[-1][-160:]})"
                                 if full_send.stderr.strip() else ""))
         broker.close()
     finally:
