@@ -220,7 +220,9 @@ def redis_restart(broker, workdir, trials, quick):
 # --------------------------------------------------------------------------------------------
 # 5. A real network partition between three network namespaces.
 
-NS = {"r": "chaos-redis", "a": "chaos-sup-a", "b": "chaos-sup-b"}
+# Names carry this run's pid, so that two campaigns (two worktrees) never share a namespace.
+RUN = os.getpid() % 100000
+NS = {"r": f"chaos{RUN}-redis", "a": f"chaos{RUN}-sup-a", "b": f"chaos{RUN}-sup-b"}
 NET = {"a": ("192.168.77.1", "192.168.77.2"), "b": ("192.168.78.1", "192.168.78.2")}
 
 
@@ -230,6 +232,10 @@ def ip(*args, netns=None, check=True):
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
     return done
+
+
+def veth(end, side):
+    return f"c{RUN}{end}{side}"  # at most 8 characters (the limit is 15)
 
 
 def netns_teardown():
@@ -245,7 +251,7 @@ def netns_setup():
         ip("netns", "add", name)
         ip("link", "set", "lo", "up", netns=name)
     for side in ("a", "b"):
-        redis_end, sup_end = f"r-{side}", f"s-{side}"
+        redis_end, sup_end = veth("r", side), veth("s", side)
         ip("link", "add", redis_end, "type", "veth", "peer", "name", sup_end)
         ip("link", "set", redis_end, "netns", NS["r"])
         ip("link", "set", sup_end, "netns", NS[side])
@@ -259,7 +265,7 @@ def netns_setup():
 def set_cut(side, cut):
     """Drops every packet on the supervisor's link (a silent partition, as between hosts)
     when tc/netem is there; else sets the link down."""
-    dev = f"s-{side}"
+    dev = veth("s", side)
     if shutil.which("tc"):
         if cut:
             done = subprocess.run(["ip", "netns", "exec", NS[side], "tc", "qdisc", "add", "dev",
