@@ -479,7 +479,7 @@ def disk_full(workdir, trials, quick):
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", mount],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        row.skipped = f"skipped: cannot mount a tmpfs ({done.stderr.strip()})"
+        row.skipped = f"skipped: cannot mount a tmpfs ({(done.stderr.strip().splitlines() or ['?'])[0]})"
         return row
     try:
         broker = c.SQLiteBroker(workdir, directory=mount)
