@@ -219,6 +219,31 @@ struct HardeningTests {
     #expect(try other.waitForExit() == 0)
   }
 
+  @Test("A beat message's entry and due time are kept in its stored result, on both brokers")
+  func beatHeadersInResults() throws {
+    let headers: [String: JSONValue] = [
+      "celeriac_beat_entry": "tick", "celeriac_beat_due": "2026-12-01T10:00:00.000000+00:00",
+    ]
+    let sandbox = try Sandbox()
+    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let message = TaskMessage(name: "tasks.add", args: [1, 2], headers: headers)
+    try sandbox.connection().broker.publish([message])
+    #expect(try sandbox.waitForRecord(message.id)?.headers == headers)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+
+    let redis = try RedisSandbox()
+    let redisWorker = try redis.worker(["-c", "1"])
+    let sent = TaskMessage(name: "tasks.add", args: [2, 2], headers: headers)
+    try redis.connection().broker.publish([sent])
+    let record = try redis.connection().backend.waitForResult(sent.id, timeout: .seconds(10))
+    #expect(record?.result == 4 && record?.headers == headers)
+    let stored = try redis.server.command(["GET", "celery-task-meta-\(sent.id)"], database: 1)
+    #expect(stored.contains(#""celeriac_headers": {"#), "\(stored)")
+    redisWorker.signal(SIGTERM)
+    #expect(try redisWorker.waitForExit() == 0)
+  }
+
   @Test("An inherited ignored SIGCHLD is reset: a killed child's exit status is still known")
   func inheritedIgnoredSIGCHLD() throws {
     let sandbox = try Sandbox()

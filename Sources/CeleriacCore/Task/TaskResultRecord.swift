@@ -18,11 +18,15 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
   public var retries: Int
   /// The ids of tasks this one sent (chains, groups).
   public var children: [String]
+  /// The message's extra headers worth keeping with the outcome, e.g. beat's entry name and
+  /// due time (`celeriac_beat_entry`, `celeriac_beat_due`); `nil` when there are none.
+  public var headers: [String: JSONValue]?
 
   /// Creates a record.
   public init(
     taskID: String, state: TaskState, result: JSONValue? = nil, failure: TaskFailure? = nil,
-    dateDone: Date = Date(), name: String? = nil, retries: Int = 0, children: [String] = []
+    dateDone: Date = Date(), name: String? = nil, retries: Int = 0, children: [String] = [],
+    headers: [String: JSONValue]? = nil
   ) {
     self.taskID = taskID
     self.state = state
@@ -32,5 +36,6 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
     self.name = name
     self.retries = retries
     self.children = children
+    self.headers = headers
   }
 }

@@ -41,6 +41,10 @@ public enum CeleryResult {
   /// The module written for a failure whose type Python cannot find where it is said to be.
   public static let fallbackModule = "celeriac"
 
+  /// The member of a stored result that keeps the message's extra headers (Celery ignores
+  /// members it does not know).
+  public static let headersKey = "celeriac_headers"
+
   /// The record as the JSON Celery stores.
   public static func encode(_ record: TaskResultRecord) -> String {
     var result: JSONValue = record.result ?? .null
@@ -66,6 +70,9 @@ public enum CeleryResult {
     if let name = record.name {
       members.append(("name", .string(name)))
       members.append(("retries", .int(Int64(record.retries))))
+    }
+    if let headers = record.headers, !headers.isEmpty {
+      members.append((headersKey, .object(headers)))
     }
     var writer = JSONWriter(capacity: 256)
     writer.writeObject(members)
@@ -97,9 +104,11 @@ public enum CeleryResult {
     var taskID: String?
     var name: String?
     var retries: Int?
+    var headers: [String: JSONValue]?
 
     enum CodingKeys: String, CodingKey {
       case status, result, traceback, children, name, retries
+      case headers = "celeriac_headers"
       case dateDone = "date_done"
       case taskID = "task_id"
     }
@@ -134,7 +143,7 @@ public enum CeleryResult {
     return TaskResultRecord(
       taskID: stored.taskID ?? taskID, state: state, result: result, failure: failure,
       dateDone: stored.dateDone.flatMap(ISO8601.parse) ?? Date(), name: stored.name,
-      retries: stored.retries ?? 0, children: children)
+      retries: stored.retries ?? 0, children: children, headers: stored.headers)
   }
 
   /// An exception's message from Celery's `exc_message` (a list of the exception's args).

@@ -218,7 +218,7 @@ extension Supervisor {
   func failureRecord(_ message: TaskMessage, _ failure: TaskFailure) -> TaskResultRecord {
     TaskResultRecord(
       taskID: message.id, state: .failure, failure: failure, name: message.name,
-      retries: message.retries)
+      retries: message.retries, headers: message.headers)
   }
 
   /// Stores a final state for a delivery that did not run, and acknowledges it.

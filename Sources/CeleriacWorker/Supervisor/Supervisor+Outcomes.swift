@@ -29,7 +29,7 @@ extension Supervisor {
         pending.record(
           TaskResultRecord(
             taskID: message.id, state: .success, result: value, name: message.name,
-            retries: message.retries))
+            retries: message.retries, headers: message.headers))
       }
       pending.acknowledgements.append(delivery.tag)
     case .failure(let failure):
