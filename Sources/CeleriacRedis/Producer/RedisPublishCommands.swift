@@ -1,0 +1,57 @@
+import CeleriacCore
+import Foundation
+
+/// The pipeline that enqueues messages as a Celery producer does: kombu's binding sets on a
+/// queue's first publish, `LPUSH` of due messages onto their queue lists, and `ZADD` of
+/// future ones into `celeriac.delayed.<queue>`, in chunks that keep each command small.
+struct RedisPublishCommands {
+  /// The most messages in one `LPUSH` or `ZADD`.
+  static let chunkSize = 1_000
+
+  /// The commands, in order.
+  private(set) var commands: [[any RESPArgument]] = []
+  /// The queues whose binding sets these commands write (to remember once they succeeded).
+  private(set) var newlyBound: Set<String> = []
+
+  /// Plans the publish of `messages`; `bound` are the queues already bound by this producer.
+  init(
+    _ messages: [TaskMessage], origin: String, replyTo: String, bound: Set<String>,
+    now: Date = Date()
+  ) {
+    var due: [String: [String]] = [:]
+    var delayed: [String: [(Double, String)]] = [:]
+    var order: [String] = []
+    for message in messages {
+      let raw = CeleryProtocol.encode(message, origin: origin, replyTo: replyTo)
+      if due[message.queue] == nil && delayed[message.queue] == nil { order.append(message.queue) }
+      if let eta = message.eta, eta > now {
+        delayed[message.queue, default: []].append((eta.timeIntervalSince1970, raw))
+      } else {
+        due[message.queue, default: []].append(raw)
+      }
+    }
+    for queue in order where !bound.contains(queue) {
+      let member = CeleryProtocol.bindingMember(of: queue)
+      commands.append(["SADD", RedisKeys.binding(queue), member])
+      commands.append(["SADD", RedisKeys.permanentBinding(queue), member])
+      newlyBound.insert(queue)
+    }
+    for queue in order {
+      let raws = due[queue] ?? []
+      for start in stride(from: 0, to: raws.count, by: Self.chunkSize) {
+        var command: [any RESPArgument] = ["LPUSH", queue]
+        for raw in raws[start..<min(start + Self.chunkSize, raws.count)] { command.append(raw) }
+        commands.append(command)
+      }
+      let future = delayed[queue] ?? []
+      for start in stride(from: 0, to: future.count, by: Self.chunkSize) {
+        var command: [any RESPArgument] = ["ZADD", RedisKeys.delayed(queue)]
+        for (score, raw) in future[start..<min(start + Self.chunkSize, future.count)] {
+          command.append(score)
+          command.append(raw)
+        }
+        commands.append(command)
+      }
+    }
+  }
+}
