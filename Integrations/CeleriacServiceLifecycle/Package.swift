@@ -20,6 +20,6 @@ let package = Package(
         .product(name: "Celeriac", package: "Celeriac"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
-    ),
+    )
   ]
 )
