@@ -33,10 +33,10 @@ struct EagerModeTests {
   func sendAndGet() async throws {
     let app = eagerApp()
     let result = try await app.send("tasks.add", args: [2, 3])
-    #expect(try result.state() == .success)
+    #expect(try await result.state() == .success)
     #expect(try await result.get() == 5)
     #expect(try await result.get(as: Int.self) == 5)
-    let record = try #require(try result.record())
+    let record = try #require(try await result.record())
     #expect(record.name == "tasks.add")
     #expect(record.taskID == result.id)
   }
@@ -73,7 +73,7 @@ struct EagerModeTests {
     await #expect(throws: TaskFailure(type: "ValueError", message: "nope")) {
       try await app.send("tasks.fail", options: SendOptions(taskID: "f1"))
     }
-    let stored = try #require(try app.result(for: "f1").record())
+    let stored = try #require(try await app.result(for: "f1").record())
     #expect(stored.state == .failure)
     #expect(stored.failure == TaskFailure(type: "ValueError", message: "nope"))
     await #expect(throws: TaskFailure(type: "ValueError", message: "nope")) {
@@ -103,7 +103,7 @@ struct EagerModeTests {
     #expect(error?.type == "NotRegistered")
     #expect(error?.module == "celery.exceptions")
     #expect(error?.message.contains("tasks.missing") == true)
-    #expect(try app.result(for: "m1").state() == .failure)
+    #expect(try await app.result(for: "m1").state() == .failure)
   }
 
   @Test("progress reports are visible while the task runs, then replaced by SUCCESS")
@@ -113,12 +113,12 @@ struct EagerModeTests {
     app.register("tasks.steps") { _, _, context in
       for step in 1...3 {
         context.reportProgress(["current": .int(Int64(step)), "total": 3])
-        if let record = try app.result(for: context.taskID).record() {
+        if let record = try await app.result(for: context.taskID).record() {
           seen.withLock { $0.append(record) }
         }
       }
       context.reportProgress(["phase": "upload"], state: TaskState(rawValue: "UPLOADING"))
-      let state = try app.result(for: context.taskID).state()
+      let state = try await app.result(for: context.taskID).state()
       return .string(state.rawValue)
     }
     let result = try await app.send("tasks.steps")
@@ -126,7 +126,7 @@ struct EagerModeTests {
     let records = seen.withLock { $0 }
     #expect(records.map(\.state) == [.progress, .progress, .progress])
     #expect(records.map(\.result) == [1, 2, 3].map { ["current": .int($0), "total": 3] })
-    #expect(try result.state() == .success)
+    #expect(try await result.state() == .success)
   }
 
   @Test("eager mode ignores idempotency keys: a second send runs the task again")

@@ -26,8 +26,8 @@ struct SQLiteRoundTripTests {
     #expect(directory.sqliteURL.hasPrefix("sqlite:///"))
     let app = CeleriacApp(configuration: CeleriacConfiguration(brokerURL: directory.sqliteURL))
     let result = try await app.send("tasks.add", args: [2, 3])
-    #expect(try result.state() == .pending)
-    #expect(try result.record() == nil)
+    #expect(try await result.state() == .pending)
+    #expect(try await result.record() == nil)
     #expect(try app.connection().broker.depths(of: ["celery"]) == ["celery": 1])
     let timeout = await #expect(throws: CeleriacError.self) {
       try await result.get(timeout: .milliseconds(50))
@@ -40,7 +40,7 @@ struct SQLiteRoundTripTests {
     try backend.store(
       [TaskResultRecord(taskID: result.id, state: .started, name: "tasks.add")],
       expiresIn: .seconds(60))
-    #expect(try result.state() == .started)
+    #expect(try await result.state() == .started)
     try backend.store(
       [TaskResultRecord(taskID: result.id, state: .success, result: 5, name: "tasks.add")],
       expiresIn: .seconds(60))

@@ -55,7 +55,7 @@ struct RedisIntegrationTests {
     )
     let result = try await app.send("tasks.add", args: [2, 3])
     #expect(try await result.get(timeout: .seconds(10)) == 5)
-    let batch = try app.sendBatch(
+    let batch = try await app.sendBatch(
       (0..<50).map { app.makeMessage("tasks.add", args: [.int($0), 1]) })
     for (index, handle) in batch.enumerated() {
       #expect(try await handle.get(timeout: .seconds(20)) == .int(Int64(index) + 1))

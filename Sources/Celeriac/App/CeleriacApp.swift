@@ -23,6 +23,7 @@ public final class CeleriacApp: Sendable {
     var registry = TaskRegistry()
     var configuration: CeleriacConfiguration
     var connection: Connection?
+    var channels: ProducerChannels?
     var eagerBackend: InMemoryResultBackend?
   }
 
@@ -45,6 +46,7 @@ public final class CeleriacApp: Sendable {
       state.withLock {
         $0.configuration = newValue
         $0.connection = nil
+        $0.channels = nil
       }
     }
   }
@@ -74,6 +76,32 @@ public final class CeleriacApp: Sendable {
     }
   }
 
+  /// The non-blocking publisher and result reader over ``connection()``, made on first use.
+  func producerChannels() throws -> ProducerChannels {
+    if let channels = state.withLock({ $0.channels }) { return channels }
+    let connection = try connection()
+    return state.withLock { state in
+      if let channels = state.channels { return channels }
+      let channels = ProducerChannels(for: connection)
+      state.channels = channels
+      return channels
+    }
+  }
+
+  /// Whether the connection and its channels are open already (no I/O needed to use them).
+  var hasProducerChannels: Bool { state.withLock { $0.channels != nil } }
+
+  /// Forgets the connection and its channels, returning them to be closed.
+  func takeConnection() -> (Connection?, ProducerChannels?) {
+    state.withLock { state in
+      defer {
+        state.connection = nil
+        state.channels = nil
+      }
+      return (state.connection, state.channels)
+    }
+  }
+
   /// Sends a task by name with JSON arguments.
   ///
   /// In eager mode the task runs here and now and its error, if any, is thrown from this call.
@@ -86,7 +114,7 @@ public final class CeleriacApp: Sendable {
   ) async throws -> AsyncResult {
     let message = makeMessage(name, args: args, kwargs: kwargs, options: options)
     if configuration.alwaysEager { return try await runEagerly(message) }
-    return try publish(message)
+    return try await publish(message)
   }
 
   /// Publishes a built message to the broker (never eagerly), honouring its idempotency key:
@@ -146,12 +174,14 @@ public final class CeleriacApp: Sendable {
       idempotencyKey: options.idempotencyKey)
   }
 
-  /// A handle on a task sent earlier, by id.
+  /// A handle on a task sent earlier, by id. No broker I/O happens here (the first call of
+  /// an app may open its SQLite file); the handle's `state()` and `get()` suspend for theirs.
   public func result(for taskID: String) throws -> AsyncResult {
     if configuration.alwaysEager, let backend = state.withLock({ $0.eagerBackend }) {
       return AsyncResult(id: taskID, backend: backend)
     }
-    return AsyncResult(id: taskID, backend: try connection().backend)
+    let channels = try producerChannels()
+    return AsyncResult(id: taskID, backend: try connection().backend, reader: channels.results)
   }
 
   private func runEagerly(_ message: TaskMessage) async throws -> AsyncResult {

@@ -119,51 +119,10 @@ public final class RedisBroker: Broker {
   func publishCommands(_ messages: [TaskMessage], parkingDelayed: Bool = false) throws -> (
     [[any RESPArgument]], [String]
   ) {
-    let now = Date()
-    var due: [String: [String]] = [:]
-    var delayed: [String: [(Double, String)]] = [:]
-    var order: [String] = []
-    for message in messages {
-      try message.validate()
-      let raw = CeleryProtocol.encode(message, origin: origin, replyTo: replyTo)
-      try PayloadLimit.check(raw, of: message, maximum: maximumPayloadBytes)
-      if due[message.queue] == nil && delayed[message.queue] == nil { order.append(message.queue) }
-      // A future ETA rides in the message's `eta` header on the queue list, as Celery sends
-      // it, so that a Python worker serves it too; a Celeriac claim moves it to the delayed
-      // set until due. Only `parkingDelayed` messages (never for a Python worker) go there
-      // at once.
-      if parkingDelayed, let eta = message.eta, eta > now {
-        delayed[message.queue, default: []].append((eta.timeIntervalSince1970, raw))
-      } else {
-        due[message.queue, default: []].append(raw)
-      }
-    }
-    let unbound = state.withLock { state in order.filter { !state.boundQueues.contains($0) } }
-    var commands: [[any RESPArgument]] = []
-    for queue in unbound {
-      let member = CeleryProtocol.bindingMember(of: queue)
-      commands.append(["SADD", RedisKeys.binding(queue), member])
-      commands.append(["SADD", RedisKeys.permanentBinding(queue), member])
-    }
-    let chunk = 1_000
-    for queue in order {
-      let raws = due[queue] ?? []
-      for start in stride(from: 0, to: raws.count, by: chunk) {
-        var command: [any RESPArgument] = ["LPUSH", queue]
-        for raw in raws[start..<min(start + chunk, raws.count)] { command.append(raw) }
-        commands.append(command)
-      }
-      let future = delayed[queue] ?? []
-      for start in stride(from: 0, to: future.count, by: chunk) {
-        var command: [any RESPArgument] = ["ZADD", RedisKeys.delayed(queue)]
-        for (score, raw) in future[start..<min(start + chunk, future.count)] {
-          command.append(score)
-          command.append(raw)
-        }
-        commands.append(command)
-      }
-    }
-    return (commands, unbound)
+    let plan = try RedisPublishCommands(
+      messages, origin: origin, replyTo: replyTo, bound: state.withLock { $0.boundQueues },
+      maximumPayloadBytes: maximumPayloadBytes, parkingDelayed: parkingDelayed)
+    return (plan.commands, Array(plan.newlyBound))
   }
 
   // MARK: - Claiming

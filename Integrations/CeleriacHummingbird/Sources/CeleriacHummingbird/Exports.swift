@@ -1,0 +1,2 @@
+@_exported import Celeriac
+@_exported import CeleriacServiceLifecycle

@@ -1,0 +1,46 @@
+import CeleriacCore
+import CeleriacRedis
+import CeleriacSQLite
+
+/// The non-blocking halves of an app's ``Connection``: where `send` publishes and where
+/// `AsyncResult` reads, each chosen for the kind of broker and backend.
+///
+/// - SQLite: the connection's own broker and backend, driven from their own threads
+///   (``SQLiteAsyncPublisher``, ``SQLiteAsyncResultReader``).
+/// - Redis: NIO connections of their own, shared by every concurrent caller and pipelined
+///   (``RedisAsyncPublisher``, ``RedisAsyncResultReader``); the connection's blocking sockets
+///   stay free for synchronous callers.
+/// - Anything else: the blocking call on a dedicated queue (``OffloadedPublisher``,
+///   ``OffloadedResultReader``).
+public struct ProducerChannels: Sendable {
+  /// Where messages are published.
+  public let publisher: any AsyncTaskPublisher
+  /// Where results are read.
+  public let results: any AsyncResultReader
+
+  /// Pairs a publisher with a reader.
+  public init(publisher: any AsyncTaskPublisher, results: any AsyncResultReader) {
+    self.publisher = publisher
+    self.results = results
+  }
+
+  /// The channels for `connection`'s broker and backend.
+  public init(for connection: Connection) {
+    switch connection.broker {
+    case let broker as SQLiteBroker: publisher = SQLiteAsyncPublisher(broker: broker)
+    case let broker as RedisBroker: publisher = RedisAsyncPublisher(url: broker.url)
+    default: publisher = OffloadedPublisher(broker: connection.broker)
+    }
+    switch connection.backend {
+    case let backend as SQLiteResultBackend: results = SQLiteAsyncResultReader(backend: backend)
+    case let backend as RedisResultBackend: results = RedisAsyncResultReader(url: backend.url)
+    default: results = OffloadedResultReader(backend: connection.backend)
+    }
+  }
+
+  /// Closes both channels.
+  public func close() async {
+    await publisher.close()
+    await results.close()
+  }
+}
