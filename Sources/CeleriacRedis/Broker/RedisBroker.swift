@@ -55,6 +55,21 @@ public final class RedisBroker: Broker {
     /// Consumers whose processing list may hold messages this broker does not know about
     /// (a claim whose reply was lost); checked at their next claim or lease renewal.
     var unreconciled: Set<String> = []
+    /// Until when each consumer's lease is known to hold without a gap: the send time of the
+    /// last renewal or claim whose reply came back, plus the lease, provided the lease still
+    /// held when it was sent. Past it, another supervisor may have taken the consumer's
+    /// messages back, even if the liveness key exists again (a command delayed by the network
+    /// and run late by Redis recreates it), so the next renewal checks the processing list.
+    var confirmedUntil: [String: ContinuousClock.Instant] = [:]
+  }
+
+  /// Records that `consumer`'s lease was set at `sent` (a reply came back); the lease counts
+  /// as continuous only if it had not lapsed by then.
+  private func confirmLease(_ consumer: ConsumerIdentity, sentAt sent: ContinuousClock.Instant) {
+    state.withLock { state in
+      if let until = state.confirmedUntil[consumer.id], sent > until { return }
+      state.confirmedUntil[consumer.id] = sent + consumer.lease
+    }
   }
 
   /// The URL without its password.
@@ -154,7 +169,9 @@ public final class RedisBroker: Broker {
         arguments: [now.timeIntervalSince1970, wanted, leaseMilliseconds(consumer), consumer.id])
       let reply: RESPValue
       do {
+        let sent = ContinuousClock.now
         reply = try scripts.run(call)
+        confirmLease(consumer, sentAt: sent)
       } catch {
         // The script may have run and its reply been lost: check the list next time.
         _ = state.withLock { $0.unreconciled.insert(consumer.id) }
@@ -404,13 +421,22 @@ public final class RedisBroker: Broker {
       ],
       ["SADD", RedisKeys.consumers, consumer.id],
     ]
+    let sent = ContinuousClock.now
+    let lapsed = state.withLock { state in
+      state.confirmedUntil[consumer.id].map { sent > $0 } ?? false
+    }
     let replies = try perform("renew lease") {
       let replies = try client.pipelineSync(commands)
       try RedisFailure.check(replies)
       return replies
     }
-    guard replies.first?.string == nil else { return [] }
-    return try forgetLostDeliveries(of: consumer.id)
+    guard lapsed || replies.first?.string == nil else {
+      confirmLease(consumer, sentAt: sent)
+      return []
+    }
+    let lost = try forgetLostDeliveries(of: consumer.id)
+    state.withLock { $0.confirmedUntil[consumer.id] = sent + consumer.lease }
+    return lost
   }
 
   /// The held deliveries of `consumer` whose message is gone from its processing list.
