@@ -99,8 +99,8 @@ struct DemoCommand: ParsableCommand {
       let group = byName[name]!
       let succeeded = group.filter { records[$0.id]?.state == .success }.count
       let failed = group.filter { records[$0.id]?.state == .failure }
-      var line =
-        "  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(succeeded)/\(group.count) succeeded"
+      let padded = name.count >= 18 ? name : name + String(repeating: " ", count: 18 - name.count)
+      var line = "  \(padded) \(succeeded)/\(group.count) succeeded"
       if let first = failed.first, let failure = records[first.id]?.failure {
         line += ", \(failed.count) failed (\(failure))"
       }
