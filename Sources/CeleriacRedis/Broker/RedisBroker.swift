@@ -131,12 +131,10 @@ public final class RedisBroker: Broker {
 
   /// The commands that publish `messages` (validated and encoded), and the queues whose
   /// binding sets they write for the first time.
-  func publishCommands(_ messages: [TaskMessage], parkingDelayed: Bool = false) throws -> (
-    [[any RESPArgument]], [String]
-  ) {
+  func publishCommands(_ messages: [TaskMessage]) throws -> ([[any RESPArgument]], [String]) {
     let plan = try RedisPublishCommands(
       messages, origin: origin, replyTo: replyTo, bound: state.withLock { $0.boundQueues },
-      maximumPayloadBytes: maximumPayloadBytes, parkingDelayed: parkingDelayed)
+      maximumPayloadBytes: maximumPayloadBytes)
     return (plan.commands, Array(plan.newlyBound))
   }
 

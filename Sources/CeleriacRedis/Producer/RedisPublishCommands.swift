@@ -4,12 +4,11 @@ import Foundation
 /// The pipeline that enqueues messages as a Celery producer does: kombu's binding sets on a
 /// queue's first publish and `LPUSH` onto the queue lists, in chunks that keep each command
 /// small. A countdown or ETA rides in the message's `eta` header (a Celeriac claim parks it in
-/// `celeriac.delayed.<queue>` until due; a Python worker serves it too); only with
-/// `parkingDelayed` do future messages go straight to the delayed set. Every message is
+/// `celeriac.delayed.<queue>` until due; a Python worker serves it too). Every message is
 /// validated and size-checked first. The one plan both ``RedisBroker`` and
 /// ``RedisAsyncPublisher`` send.
 struct RedisPublishCommands {
-  /// The most messages in one `LPUSH` or `ZADD`.
+  /// The most messages in one `LPUSH`.
   static let chunkSize = 1_000
 
   /// The commands, in order.
@@ -22,22 +21,16 @@ struct RedisPublishCommands {
   /// - Throws: ``CeleriacError`` for a message out of range or over `maximumPayloadBytes`.
   init(
     _ messages: [TaskMessage], origin: String, replyTo: String, bound: Set<String>,
-    maximumPayloadBytes: Int = TaskMessageLimits.defaultMaximumPayloadBytes,
-    parkingDelayed: Bool = false, now: Date = Date()
+    maximumPayloadBytes: Int = TaskMessageLimits.defaultMaximumPayloadBytes
   ) throws {
     var due: [String: [String]] = [:]
-    var delayed: [String: [(Double, String)]] = [:]
     var order: [String] = []
     for message in messages {
       try message.validate()
       let raw = CeleryProtocol.encode(message, origin: origin, replyTo: replyTo)
       try PayloadLimit.check(raw, of: message, maximum: maximumPayloadBytes)
-      if due[message.queue] == nil && delayed[message.queue] == nil { order.append(message.queue) }
-      if parkingDelayed, let eta = message.eta, eta > now {
-        delayed[message.queue, default: []].append((eta.timeIntervalSince1970, raw))
-      } else {
-        due[message.queue, default: []].append(raw)
-      }
+      if due[message.queue] == nil { order.append(message.queue) }
+      due[message.queue, default: []].append(raw)
     }
     for queue in order where !bound.contains(queue) {
       let member = CeleryProtocol.bindingMember(of: queue)
@@ -50,15 +43,6 @@ struct RedisPublishCommands {
       for start in stride(from: 0, to: raws.count, by: Self.chunkSize) {
         var command: [any RESPArgument] = ["LPUSH", queue]
         for raw in raws[start..<min(start + Self.chunkSize, raws.count)] { command.append(raw) }
-        commands.append(command)
-      }
-      let future = delayed[queue] ?? []
-      for start in stride(from: 0, to: future.count, by: Self.chunkSize) {
-        var command: [any RESPArgument] = ["ZADD", RedisKeys.delayed(queue)]
-        for (score, raw) in future[start..<min(start + Self.chunkSize, future.count)] {
-          command.append(score)
-          command.append(raw)
-        }
         commands.append(command)
       }
     }

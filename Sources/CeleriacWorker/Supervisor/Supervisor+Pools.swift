@@ -84,12 +84,15 @@ extension Supervisor {
     }
   }
 
-  /// SIGTTIN / SIGTTOU: one child more or fewer in every pool (never fewer than one).
+  /// SIGTTIN / SIGTTOU (and remote control's `pool_grow` / `pool_shrink`): `delta` children
+  /// more or fewer in every pool, never fewer than one nor more than
+  /// ``WorkerConfiguration/maximumPoolSize``, however often it is asked.
   func resizePools(by delta: Int) {
+    let limit = WorkerConfiguration.maximumPoolSize
     for index in pools.indices {
       var pool = pools[index].configuration
-      pool.minimum = max(1, pool.minimum + delta)
-      pool.maximum = max(pool.minimum, pool.maximum + delta)
+      pool.minimum = min(max(1, pool.minimum + delta), limit)
+      pool.maximum = min(max(pool.minimum, pool.maximum + delta), limit)
       pools[index].configuration = pool
       pools[index].target = min(max(pools[index].target + delta, pool.minimum), pool.maximum)
       if pools[index].autoscaler != nil, let resized = makeAutoscaler(pool) {
