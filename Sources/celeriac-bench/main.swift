@@ -6,6 +6,9 @@ import Foundation
 //
 //   celeriac-bench enqueue --broker URL [--backend URL] --count N [--warmup W]
 //       N × `app.send("tasks.noop")`, one message per call (one broker write each).
+//   celeriac-bench enqueue-blocking --broker URL [--backend URL] --count N [--warmup W]
+//       N × the blocking `app.publish(app.makeMessage("tasks.noop"))`, on the caller's thread
+//       (the path a producer with a thread of its own may take; `enqueue` never blocks one).
 //   celeriac-bench enqueue-batch --broker URL [--backend URL] --count N [--warmup W]
 //       N × `makeMessage` + one `sendBatch` of all N.
 //   celeriac-bench roundtrip --broker URL [--backend URL] --count N [--warmup W]
@@ -52,7 +55,7 @@ struct Options {
 func usage(_ message: String) -> Never {
   FileHandle.standardError.write(
     Data(
-      "celeriac-bench: \(message)\nusage: celeriac-bench enqueue|enqueue-batch|roundtrip --broker URL [--backend URL] --count N [--warmup W]\n"
+      "celeriac-bench: \(message)\nusage: celeriac-bench enqueue|enqueue-blocking|enqueue-batch|roundtrip|soak --broker URL [--backend URL] --count N [--warmup W]\n"
         .utf8))
   exit(64)
 }
@@ -89,6 +92,12 @@ do {
     for _ in 0..<options.warmup { try await app.send("tasks.noop") }
     let start = ContinuousClock.now
     for _ in 0..<options.count { try await app.send("tasks.noop") }
+    let seconds = elapsed(since: start)
+    emit(["mode": options.mode, "count": options.count, "seconds": seconds])
+  case "enqueue-blocking":
+    for _ in 0..<options.warmup { _ = try app.publish(app.makeMessage("tasks.noop")) }
+    let start = ContinuousClock.now
+    for _ in 0..<options.count { _ = try app.publish(app.makeMessage("tasks.noop")) }
     let seconds = elapsed(since: start)
     emit(["mode": options.mode, "count": options.count, "seconds": seconds])
   case "enqueue-batch":
