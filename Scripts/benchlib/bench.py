@@ -449,6 +449,37 @@ def measure_batch(system, sizes):
     return out
 
 
+def cpu_seconds(pids):
+    """User + system CPU time of `pids` (fields 14 and 15 of /proc/PID/stat), in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def wait_first_result(results, timeout):
+    """Polls until at least one result is stored; returns how many are (None on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            done = results.cheap_count()
+            if done > 0:
+                return done
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.002)
+    return None
+
+
 def measure_drain(system, sizes):
     count = sizes["drain"]
     system.reset()
@@ -456,7 +487,16 @@ def measure_drain(system, sizes):
     assert len(ids) == count, f"enqueued {len(ids)} of {count}"
     exec_time = time.time()
     proc = system.worker()
+    # CPU per task: the worker tree's and redis-server's user + system time from the first
+    # stored result to the last (start-up, Python's imports included, is left out), divided
+    # by the tasks done in between. Noise on the machine moves this far less than a rate.
+    redis_pids = [system.redis.proc.pid] if system.redis else []
+    first_done = wait_first_result(system.results, timeout=60)
+    tree_cpu_start = cpu_seconds(process_tree(proc.pid))
+    redis_cpu_start = cpu_seconds(redis_pids)
     ok, seen = wait_all_final(system.results, ids, timeout=60 + count / 100)
+    tree_cpu = cpu_seconds(process_tree(proc.pid)) - tree_cpu_start
+    redis_cpu = cpu_seconds(redis_pids) - redis_cpu_start
     stop(proc)
     fetched = system.results.fetch(ids)
     done = sorted(t for s, t in fetched.values() if s == "SUCCESS" and t is not None)
@@ -466,6 +506,12 @@ def measure_drain(system, sizes):
         out["first_to_last_seconds"] = done[-1] - done[0]
         out["rate"] = (len(done) - 1) / (done[-1] - done[0])
         out["rate_from_exec"] = len(done) / (done[-1] - exec_time)
+    if first_done is not None and len(done) > first_done:
+        tasks = len(done) - first_done
+        out["cpu_us_per_task"] = tree_cpu / tasks * 1e6
+        if redis_pids:
+            out["redis_cpu_us_per_task"] = redis_cpu / tasks * 1e6
+        out["total_cpu_us_per_task"] = (tree_cpu + redis_cpu) / tasks * 1e6
     if not ok:
         out["error"] = f"only {len(done)} of {count} results stored"
     return out
@@ -612,6 +658,10 @@ def fmt_rate(value):
     return "—" if value is None else f"{value:,.0f}/s"
 
 
+def fmt_us(value):
+    return "—" if value is None else f"{value:,.0f} µs"
+
+
 def fmt_ms(value):
     return "—" if value is None else (f"{value:.2f} ms" if value < 10 else f"{value:,.0f} ms")
 
@@ -686,6 +736,10 @@ def build_rows(raw, systems, unavailable, celery_measured):
             rows.append(["drain no-ops, -c 2", broker,
                           fmt_rate(celery) + (" spec" if from_spec else ""), fmt_rate(value),
                           "—" if ratio is None else f"{ratio:.2f}×", target, verdict])
+    add("CPU per task, worker tree (drain)", "drain", ("cpu_us_per_task",), fmt_us,
+        "(none)", lambda r: None, higher_better=False)
+    add("CPU per task, worker + redis (drain)", "drain", ("total_cpu_us_per_task",), fmt_us,
+        "(none)", lambda r: None, higher_better=False)
     add("round trip add(1,2) p50", "roundtrip", ("roundtrip", "p50_ms"), fmt_ms, "≤ 0.18×",
         lambda r: r <= 0.18, "rt_p50", higher_better=False)
     add("round trip add(1,2) p99", "roundtrip", ("roundtrip", "p99_ms"), fmt_ms, "(none)",
