@@ -170,17 +170,41 @@ public enum CeleryProtocol {
 
   // MARK: - Decoding
 
-  private struct Envelope: Decodable {
+  /// The kombu envelope around a message's body.
+  private struct Envelope {
     var body: JSONValue?
     var contentType: String?
     var contentEncoding: String?
     var headers: [String: JSONValue]?
     var properties: [String: JSONValue]?
 
-    enum CodingKeys: String, CodingKey {
-      case body, headers, properties
-      case contentType = "content-type"
-      case contentEncoding = "content-encoding"
+    /// The envelope of `raw`, read with ``JSONParser`` (the hot path: every claimed message);
+    /// nil when it is not a JSON object or a field has the wrong type.
+    init?(parsing raw: String) {
+      guard case .object(let fields)? = try? JSONValue(parsing: raw) else { return nil }
+      func string(_ key: String) -> String?? {
+        switch fields[key] {
+        case nil, .null?: return .some(nil)
+        case .string(let text)?: return .some(text)
+        default: return nil
+        }
+      }
+      func object(_ key: String) -> [String: JSONValue]?? {
+        switch fields[key] {
+        case nil, .null?: return .some(nil)
+        case .object(let object)?: return .some(object)
+        default: return nil
+        }
+      }
+      guard let contentType = string("content-type"),
+        let contentEncoding = string("content-encoding"),
+        let headers = object("headers"), let properties = object("properties")
+      else { return nil }
+      self.body = fields["body"].flatMap { $0 == .null ? nil : $0 }
+      self.contentType = contentType
+      self.contentEncoding = contentEncoding
+      self.headers = headers
+      self.properties = properties
     }
   }
 
@@ -192,10 +216,7 @@ public enum CeleryProtocol {
   public static func decode(_ raw: String, queue: String) throws(CeleryMessageError)
     -> CeleryDecodedMessage
   {
-    let envelope: Envelope
-    do {
-      envelope = try JSONDecoder().decode(Envelope.self, from: Data(raw.utf8))
-    } catch {
+    guard let envelope = Envelope(parsing: raw) else {
       throw CeleryMessageError("not a kombu message (not a JSON object with body and headers)")
     }
     let headers = envelope.headers ?? [:]
@@ -231,9 +252,9 @@ public enum CeleryProtocol {
     }
     let body: JSONValue
     do {
-      body = try JSONDecoder().decode(JSONValue.self, from: bodyBytes)
+      body = try JSONValue(parsing: bodyBytes)
     } catch {
-      throw fail("message body is not JSON")
+      throw fail("message body is not JSON (\(error))")
     }
 
     guard let name = headers["task"]?.stringValue else {
@@ -361,7 +382,7 @@ public enum CeleryProtocol {
   /// The message with its `celeriac_redeliveries` header raised by one, or `nil` when the
   /// text is not a JSON object with headers.
   public static func incrementingRedeliveries(_ raw: String) -> String? {
-    guard var object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(raw.utf8)),
+    guard case .object(var object)? = try? JSONValue(parsing: raw),
       case .object(var headers)? = object["headers"]
     else { return nil }
     // A hostile count (negative, or at the top of the range) must not overflow.
@@ -374,7 +395,7 @@ public enum CeleryProtocol {
   /// The queue a stored message was sent to (`properties.delivery_info.routing_key`), if the
   /// message is readable.
   public static func routingKey(of raw: String) -> String? {
-    guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(raw.utf8)),
+    guard let envelope = Envelope(parsing: raw),
       case .object(let info)? = envelope.properties?["delivery_info"],
       let key = info["routing_key"]?.stringValue, !key.isEmpty
     else { return nil }
@@ -383,7 +404,6 @@ public enum CeleryProtocol {
 
   /// The task id of a stored message, if it has one.
   public static func taskID(of raw: String) -> String? {
-    (try? JSONDecoder().decode(Envelope.self, from: Data(raw.utf8)))?.headers?["id"]?
-      .stringValue
+    Envelope(parsing: raw)?.headers?["id"]?.stringValue
   }
 }

@@ -1,0 +1,139 @@
+import CeleriacCore
+import CeleriacTestSupport
+import Foundation
+import Testing
+
+@Suite("JSONParser: strict JSON straight to JSONValue, read as JSONValue's Codable reads it")
+struct JSONParserTests {
+  /// What `JSONDecoder` with `JSONValue`'s `Codable` conformance makes of `text` (nil: refused).
+  static func viaFoundation(_ text: String) -> JSONValue? {
+    try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+  }
+
+  @Test(
+    "numbers, strings and literals read as JSONDecoder reads them",
+    arguments: [
+      "0", "-0", "1.0", "1e3", "1E2", "0.1e1", "2.5e1", "-0.0", "1.5", "-1.25e-3", "1e-400",
+      "12345678901234567890", "9223372036854775807", "-9223372036854775808",
+      "9223372036854775808", "-9223372036854775809", "123456789012345678", "0.30000000000000004",
+      "true", "false", "null", " [1, 2 ,3 ] ", #"{"a": {"b": [true, null, "x"]}}"#,
+      #""\u00e9\ud83d\ude00""#, #""tab\there\n\"quoted\" \\ \/""#, #""héllo wörld 😀""#, "[]",
+      "{}", #"[[], {}, [[]]]"#, #"{"":""}"#,
+    ])
+  func agreesWithFoundation(text: String) throws {
+    let expected = try #require(Self.viaFoundation(text))
+    #expect(try JSONValue(parsing: text) == expected)
+  }
+
+  @Test(
+    "malformed text is refused with a reason, never a trap",
+    arguments: [
+      ("", JSONParseError.Code.unexpectedEnd), ("01", .invalidNumber), ("1.", .unexpectedEnd),
+      ("1.x", .invalidNumber), ("-", .unexpectedEnd), ("-a", .invalidNumber),
+      ("1e", .unexpectedEnd), ("+1", .unexpectedByte), ("1e400", .numberOutOfRange),
+      ("-1e400", .numberOutOfRange), ("[1,]", .unexpectedByte), ("[1 2]", .unexpectedByte),
+      (#"{"a" 1}"#, .unexpectedByte), (#"{a: 1}"#, .unexpectedByte),
+      (#"{"a":1,}"#, .unexpectedByte),
+      (#""\ud800""#, .invalidString), (#""\udc00""#, .invalidString), (#""\x""#, .invalidString),
+      (#""\u12g4""#, .invalidString), ("\"a\u{01}b\"", .invalidString), (#""abc"#, .unexpectedEnd),
+      ("tru", .unexpectedEnd), ("trUe", .unexpectedByte), ("nul", .unexpectedEnd),
+      ("1 2", .trailingData), ("{} x", .trailingData), ("[", .unexpectedEnd), ("{", .unexpectedEnd),
+      (#"{"a":"#, .unexpectedEnd), ("NaN", .unexpectedByte), ("Infinity", .unexpectedByte),
+    ])
+  func refusesMalformed(text: String, code: JSONParseError.Code) {
+    #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+    do {
+      _ = try JSONValue(parsing: text)
+    } catch {
+      #expect(error.code == code, "\(text): \(error)")
+    }
+  }
+
+  @Test("bytes that are not UTF-8 inside a string are refused")
+  func refusesInvalidUTF8() {
+    let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]  // a truncated two-byte sequence
+    #expect(throws: JSONParseError.self) { try JSONValue(parsing: bytes) }
+  }
+
+  @Test("nesting deeper than maximumDepth is refused; at the limit it parses")
+  func boundsNesting() throws {
+    let limit = JSONParser.maximumDepth
+    let atLimit = String(repeating: "[", count: limit) + String(repeating: "]", count: limit)
+    #expect(throws: Never.self) { try JSONValue(parsing: atLimit) }
+    let hostile = String(repeating: "[", count: 200_000)
+    do {
+      _ = try JSONValue(parsing: hostile)
+      Issue.record("200,000 open brackets parsed")
+    } catch {
+      #expect(error.code == .tooDeep)
+    }
+  }
+
+  @Test("duplicate keys keep the last value, as Python's json does")
+  func duplicateKeys() throws {
+    #expect(try JSONValue(parsing: #"{"a": 1, "a": 2}"#) == ["a": 2])
+  }
+
+  @Test("random values round-trip through JSONEncoder and agree with JSONDecoder")
+  func randomValuesAgree() throws {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var generator = SeededGenerator(seed: seed)
+    for _ in 0..<500 {
+      let value = Self.randomValue(depth: 0, using: &generator)
+      let text = try JSONCoding.encodeString(value)
+      let expected = try #require(Self.viaFoundation(text))
+      #expect(try JSONValue(parsing: text) == expected, "seed \(seed): \(text)")
+    }
+  }
+
+  @Test("mutated JSON is parsed or refused, never a trap; what parses round-trips")
+  func mutatedInputNeverTraps() throws {
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var generator = SeededGenerator(seed: seed)
+    let alphabet = Array(#"{}[]",:0123456789-+.eE\u"tfnrlsa "#.utf8) + [0x00, 0xFF, 0xC3]
+    for _ in 0..<2_000 {
+      var bytes = Array(
+        try JSONCoding.encodeString(Self.randomValue(depth: 0, using: &generator)).utf8)
+      for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
+        let position = Int.random(in: 0..<bytes.count, using: &generator)
+        switch Int.random(in: 0..<3, using: &generator) {
+        case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+        }
+      }
+      // Refused or parsed; what parses re-encodes to text that parses to the same value.
+      if let parsed = try? JSONValue(parsing: bytes) {
+        let again = try JSONValue(parsing: try JSONCoding.encodeString(parsed))
+        #expect(again == parsed, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+      }
+    }
+  }
+
+  static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
+    let kinds = depth > 3 ? 6 : 8
+    switch Int.random(in: 0..<kinds, using: &generator) {
+    case 0: return .null
+    case 1: return .bool(Bool.random(using: &generator))
+    case 2: return .int(Int64.random(in: .min ... .max, using: &generator))
+    case 3: return .int(Int64.random(in: -1000...1000, using: &generator))
+    case 4:
+      let value = Double.random(in: -1e6...1e6, using: &generator)
+      return value.rounded() == value ? .int(Int64(value)) : .double(value)
+    case 5:
+      let pool = Array("aé😀 \"\\/\n\t\u{01}zq")
+      let count = Int.random(in: 0...8, using: &generator)
+      return .string(String((0..<count).map { _ in pool.randomElement(using: &generator)! }))
+    case 6:
+      let count = Int.random(in: 0...4, using: &generator)
+      return .array((0..<count).map { _ in randomValue(depth: depth + 1, using: &generator) })
+    default:
+      let count = Int.random(in: 0...4, using: &generator)
+      var fields: [String: JSONValue] = [:]
+      for index in 0..<count {
+        fields["k\(index)"] = randomValue(depth: depth + 1, using: &generator)
+      }
+      return .object(fields)
+    }
+  }
+}
