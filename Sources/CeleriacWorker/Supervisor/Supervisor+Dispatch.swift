@@ -179,12 +179,11 @@ extension Supervisor {
       recordTaskEvent("task-started", message, ["pid": .int(Int64(child.pid))])
     }
     do {
-      if let json = delivery.messageJSON {
-        try child.channel.sendLine(
-          SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
-      } else {
-        try child.channel.send(SupervisorCommand.run(request))
-      }
+      // The broker's own JSON of the message when it has one (SQLite), else the message
+      // written by JSONWriter: no JSONEncoder on the supervisor's thread per task.
+      let json = delivery.messageJSON ?? JSONWriter.string(request.message.jsonValue)
+      try child.channel.sendLine(
+        SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
     } catch {
       logger.error("cannot hand task \(message.id) to child \(child.pid): \(error)")
       kill(child.pid, SIGKILL)

@@ -1,20 +1,20 @@
-import CeleriacCore
-
 /// A small, allocation-light JSON writer that keeps the key order it is given, so that
-/// Celery's messages and results come out with their fields in Celery's order.
+/// Celery's messages and results come out with their fields in Celery's order, and so that the
+/// hot paths (a child's run line, Celery envelopes) do not go through `JSONEncoder`.
 ///
 /// Objects passed as `JSONValue.object` are written with sorted keys (deterministic output);
 /// ordered objects are written with ``writeObject(_:)``.
-struct JSONWriter {
+public struct JSONWriter: Sendable {
   /// The JSON written so far.
-  var text = ""
+  public var text = ""
 
-  init(capacity: Int = 512) {
+  /// An empty writer with room for `capacity` bytes.
+  public init(capacity: Int = 512) {
     text.reserveCapacity(capacity)
   }
 
   /// Writes an object whose members appear in the given order.
-  mutating func writeObject(_ members: [(String, JSONValue)]) {
+  public mutating func writeObject(_ members: [(String, JSONValue)]) {
     text.append("{")
     for (index, member) in members.enumerated() {
       if index > 0 { text.append(", ") }
@@ -26,7 +26,7 @@ struct JSONWriter {
   }
 
   /// Writes any JSON value (object keys sorted).
-  mutating func write(_ value: JSONValue) {
+  public mutating func write(_ value: JSONValue) {
     switch value {
     case .null: text.append("null")
     case .bool(let flag): text.append(flag ? "true" : "false")
@@ -46,7 +46,7 @@ struct JSONWriter {
   }
 
   /// Writes a number; JSON has no infinities or NaN, so those become `null`.
-  mutating func writeDouble(_ number: Double) {
+  public mutating func writeDouble(_ number: Double) {
     guard number.isFinite else {
       text.append("null")
       return
@@ -55,7 +55,7 @@ struct JSONWriter {
   }
 
   /// Writes a string with the escapes JSON requires (quotes, backslashes, control characters).
-  mutating func writeString(_ string: String) {
+  public mutating func writeString(_ string: String) {
     text.append("\"")
     var needsEscaping = false
     for byte in string.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
@@ -89,52 +89,9 @@ struct JSONWriter {
   }
 
   /// The JSON text of one value.
-  static func string(_ value: JSONValue) -> String {
+  public static func string(_ value: JSONValue) -> String {
     var writer = JSONWriter(capacity: 64)
     writer.write(value)
     return writer.text
-  }
-}
-
-/// How Python's `repr()` shows JSON-decoded values, for Celery's `argsrepr` and `kwargsrepr`
-/// headers (only shown in logs and monitoring tools).
-enum PythonRepr {
-  /// `(2, 3)`, `(3,)` or `()`.
-  static func arguments(_ args: [JSONValue]) -> String {
-    if args.count == 1 { return "(" + repr(args[0]) + ",)" }
-    return "(" + args.map(repr).joined(separator: ", ") + ")"
-  }
-
-  /// `{'x': 2, 'y': 3}`, keys sorted.
-  static func keywordArguments(_ kwargs: [String: JSONValue]) -> String {
-    "{"
-      + kwargs.sorted { $0.key < $1.key }.map { quote($0.key) + ": " + repr($0.value) }
-      .joined(separator: ", ") + "}"
-  }
-
-  /// One value: `None`, `True`, `'text'`, `[1, 2]`, `{'k': v}`.
-  static func repr(_ value: JSONValue) -> String {
-    switch value {
-    case .null: "None"
-    case .bool(let flag): flag ? "True" : "False"
-    case .int(let number): String(number)
-    case .double(let number): number.isFinite ? number.description : (number.isNaN ? "nan" : "inf")
-    case .string(let string): quote(string)
-    case .array(let elements): "[" + elements.map(repr).joined(separator: ", ") + "]"
-    case .object(let members): keywordArguments(members)
-    }
-  }
-
-  private static func quote(_ string: String) -> String {
-    var result = "'"
-    for character in string {
-      switch character {
-      case "'": result += "\\'"
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      default: result.append(character)
-      }
-    }
-    return result + "'"
   }
 }

@@ -1,0 +1,43 @@
+import CeleriacCore
+import Foundation
+import Testing
+
+@Suite("TaskMessage.jsonValue: the hand-written encoding agrees with Codable's")
+struct TaskMessageJSONTests {
+  static let full = TaskMessage(
+    id: "7d5a0f0e-1111-4222-8333-944445555666", name: "tasks.add", args: [1, "two", 3.5, nil],
+    kwargs: ["x": ["nested": [true, false]], "quote\"d": "line\nbreak"], queue: "images",
+    eta: Date(timeIntervalSince1970: 1_800_000_000.25),
+    expires: Date(timeIntervalSince1970: 1_800_000_600), retries: 2,
+    timeLimit: TimeLimits(soft: 1.5, hard: 30),
+    options: TaskOptions(
+      acksLate: true, rejectOnWorkerLost: true, ignoreResult: true, maxRedeliveries: 7),
+    rootID: "root", parentID: "parent", groupID: "group", idempotencyKey: "key",
+    workflow: TaskWorkflow(
+      callbacks: [["task": "tasks.cb"]], errbacks: [["task": "tasks.eb"]],
+      chain: [["task": "tasks.next"]], chord: ["task": "tasks.body"]),
+    headers: ["celeriac_beat_entry": "nightly"])
+
+  static let minimal = TaskMessage(id: "m", name: "tasks.noop")
+
+  @Test("decoding either encoding gives the same message", arguments: [full, minimal])
+  func agreesWithCodable(message: TaskMessage) throws {
+    let written = JSONWriter.string(message.jsonValue)
+    let decoded = try JSONCoding.decode(TaskMessage.self, from: written)
+    let viaCodable = try JSONCoding.decode(
+      TaskMessage.self, from: try JSONCoding.encodeString(message))
+    #expect(decoded == viaCodable)
+    #expect(decoded == message)
+    #expect(try JSONValue(parsing: written) == JSONValue(parsing: JSONCoding.encodeString(message)))
+  }
+
+  /// A tripwire: a stored property added to one of these types must be added to its
+  /// `jsonValue` too (and to `full` above), or the child would never receive it.
+  @Test("every stored property is covered")
+  func coversEveryProperty() {
+    #expect(Mirror(reflecting: Self.full).children.count == 16)
+    #expect(Mirror(reflecting: Self.full.timeLimit).children.count == 2)
+    #expect(Mirror(reflecting: Self.full.options).children.count == 4)
+    #expect(Mirror(reflecting: Self.full.workflow!).children.count == 4)
+  }
+}
