@@ -170,6 +170,11 @@ public final class LineChannel: @unchecked Sendable {
       throw CeleriacError(
         .protocolError, "peer sent a line of \(line.count) bytes, over \(maximumLineBytes)")
     }
+    if let fast = type as? any LineDecodable.Type, let parsed = try? JSONValue(parsing: line),
+      let message = fast.decodeFast(parsed) as? Message
+    {
+      return message
+    }
     do {
       return try JSONCoding.decode(type, from: line)
     } catch {
