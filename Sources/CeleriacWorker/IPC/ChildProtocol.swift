@@ -32,16 +32,17 @@ extension SupervisorCommand {
   public static func runLine(tag: String, messageJSON: String, softTimeLimit: Double?) throws
     -> [UInt8]
   {
-    var line = Array(#"{"run":{"_0":{"tag":"#.utf8)
-    line += try JSONCoding.encode(tag)
+    var writer = JSONWriter(capacity: messageJSON.utf8.count + 96)
+    writer.text.append(#"{"run":{"_0":{"tag":"#)
+    writer.writeString(tag)
     if let softTimeLimit {
-      line += Array(#","softTimeLimit":"#.utf8)
-      line += try JSONCoding.encode(softTimeLimit)
+      writer.text.append(#","softTimeLimit":"#)
+      writer.writeDouble(softTimeLimit)
     }
-    line += Array(#","message":"#.utf8)
-    line += Array(messageJSON.utf8)
-    line += Array("}}}\n".utf8)
-    return line
+    writer.text.append(#","message":"#)
+    writer.text.append(messageJSON)
+    writer.text.append("}}}\n")
+    return Array(writer.text.utf8)
   }
 }
 

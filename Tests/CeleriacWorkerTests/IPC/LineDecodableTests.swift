@@ -1,5 +1,6 @@
 import CeleriacCore
 import CeleriacWorker
+import Foundation
 import Testing
 
 @Suite("ChildEvent's fast line path agrees with Codable")
@@ -34,5 +35,21 @@ struct LineDecodableTests {
     ])
   func wrongShapes(line: String) throws {
     #expect(ChildEvent.decodeFast(try JSONValue(parsing: line)) == nil)
+  }
+}
+
+@Suite("SupervisorCommand.runLine decodes as the Codable run command")
+struct RunLineTests {
+  @Test("with and without a soft limit, with a tag that needs escaping", arguments: [nil, 2.5])
+  func decodesAsCodable(softTimeLimit: Double?) throws {
+    let message = TaskMessage(name: "tasks.add", args: [1, 2], headers: ["k": "v"])
+    let line = try SupervisorCommand.runLine(
+      tag: "tag \"quoted\"", messageJSON: JSONWriter.string(message.jsonValue),
+      softTimeLimit: softTimeLimit)
+    let decoded = try JSONCoding.decode(SupervisorCommand.self, from: Data(line.dropLast()))
+    #expect(
+      decoded
+        == .run(RunRequest(tag: "tag \"quoted\"", message: message, softTimeLimit: softTimeLimit)))
+    #expect(line.last == UInt8(ascii: "\n"))
   }
 }
