@@ -84,10 +84,32 @@ public enum ISO8601 {
     var time = time_t(whole)
     var parts = tm()
     gmtime_r(&time, &parts)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", Int(parts.tm_year) + 1900,
-      Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
-      Int(parts.tm_sec), min(micros, 999_999))
+    // By hand rather than `String(format:)`: a result is stored per task, and this is on the
+    // supervisor's thread.
+    var text = ""
+    text.reserveCapacity(32)
+    appendPadded(Int(parts.tm_year) + 1900, width: 4, to: &text)
+    text.append("-")
+    appendPadded(Int(parts.tm_mon) + 1, width: 2, to: &text)
+    text.append("-")
+    appendPadded(Int(parts.tm_mday), width: 2, to: &text)
+    text.append("T")
+    appendPadded(Int(parts.tm_hour), width: 2, to: &text)
+    text.append(":")
+    appendPadded(Int(parts.tm_min), width: 2, to: &text)
+    text.append(":")
+    appendPadded(Int(parts.tm_sec), width: 2, to: &text)
+    text.append(".")
+    appendPadded(min(max(micros, 0), 999_999), width: 6, to: &text)
+    text.append("+00:00")
+    return text
+  }
+
+  /// Appends `value` (not negative) with leading zeros up to `width` digits.
+  private static func appendPadded(_ value: Int, width: Int, to text: inout String) {
+    let digits = String(value)
+    if digits.count < width { text.append(String(repeating: "0", count: width - digits.count)) }
+    text.append(digits)
   }
 
   /// Parses an ISO 8601 timestamp with or without fractional seconds and offset.
