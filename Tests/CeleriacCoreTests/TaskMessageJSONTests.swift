@@ -31,6 +31,25 @@ struct TaskMessageJSONTests {
     #expect(try JSONValue(parsing: written) == JSONValue(parsing: JSONCoding.encodeString(message)))
   }
 
+  @Test("reading the written value back gives the message", arguments: [full, minimal])
+  func readsBack(message: TaskMessage) throws {
+    #expect(TaskMessage(jsonValue: message.jsonValue) == message)
+    let parsed = try JSONValue(parsing: JSONCoding.encodeString(message))
+    #expect(TaskMessage(jsonValue: parsed) == message)
+  }
+
+  @Test(
+    "a value of another shape is left to Codable",
+    arguments: [
+      #"{"id":"a","name":"n","args":[],"kwargs":{},"queue":"q","retries":0}"#,
+      #"{"id":"a","name":"n","args":[],"kwargs":{},"queue":"q","retries":"0","timeLimit":{},"options":{"acksLate":false,"rejectOnWorkerLost":false,"ignoreResult":false,"maxRedeliveries":3}}"#,
+      #"{"id":"a","name":"n","args":[],"kwargs":{},"queue":"q","retries":0,"timeLimit":{},"options":{"acksLate":false,"rejectOnWorkerLost":false,"ignoreResult":false,"maxRedeliveries":3},"eta":"yesterday"}"#,
+      #"{"id":"a","name":"n","args":[],"kwargs":{},"queue":"q","retries":0,"timeLimit":{},"options":{"acksLate":false,"rejectOnWorkerLost":false,"ignoreResult":false,"maxRedeliveries":3},"surprise":1}"#,
+    ])
+  func otherShapes(text: String) throws {
+    #expect(TaskMessage(jsonValue: try JSONValue(parsing: text)) == nil)
+  }
+
   /// A tripwire: a stored property added to one of these types must be added to its
   /// `jsonValue` too (and to `full` above), or the child would never receive it.
   @Test("every stored property is covered")

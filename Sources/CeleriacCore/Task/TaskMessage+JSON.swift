@@ -1,3 +1,5 @@
+import Foundation
+
 extension TaskMessage {
   /// The message as the `JSONValue` its `Codable` encoding (through ``JSONCoding``) writes:
   /// the same keys, optional fields left out when `nil`, dates as ISO 8601 strings. The
@@ -52,5 +54,114 @@ extension TaskWorkflow {
     if let chain { fields["chain"] = .array(chain) }
     if let chord { fields["chord"] = chord }
     return .object(fields)
+  }
+}
+
+extension TaskMessage {
+  /// The message of `json` when it has exactly the shape ``jsonValue`` writes (the keys of the
+  /// `Codable` encoding, dates as ISO 8601 strings), else `nil`, so that the caller falls back
+  /// to `Codable`, which decides. A child reads its run line through this.
+  public init?(jsonValue json: JSONValue) {
+    guard case .object(let fields) = json, case .string(let id)? = fields["id"],
+      case .string(let name)? = fields["name"], case .array(let args)? = fields["args"],
+      case .object(let kwargs)? = fields["kwargs"], case .string(let queue)? = fields["queue"],
+      case .int(let retries)? = fields["retries"], let retryCount = Int(exactly: retries),
+      let timeLimit = fields["timeLimit"].flatMap(TimeLimits.init(jsonValue:)),
+      let options = fields["options"].flatMap(TaskOptions.init(jsonValue:))
+    else { return nil }
+    func optionalString(_ key: String) -> String?? {
+      switch fields[key] {
+      case nil: return .some(nil)
+      case .string(let text)?: return .some(text)
+      default: return nil
+      }
+    }
+    func optionalDate(_ key: String) -> Date?? {
+      switch fields[key] {
+      case nil: return .some(nil)
+      case .string(let text)?: return ISO8601.parse(text).map { .some($0) }
+      default: return nil
+      }
+    }
+    guard let eta = optionalDate("eta"), let expires = optionalDate("expires"),
+      let rootID = optionalString("rootID"), let parentID = optionalString("parentID"),
+      let groupID = optionalString("groupID"),
+      let idempotencyKey = optionalString("idempotencyKey")
+    else { return nil }
+    var workflow: TaskWorkflow?
+    if let embed = fields["workflow"] {
+      guard let decoded = TaskWorkflow(jsonValue: embed) else { return nil }
+      workflow = decoded
+    }
+    var headers: [String: JSONValue]?
+    switch fields["headers"] {
+    case nil: headers = nil
+    case .object(let object)?: headers = object
+    default: return nil
+    }
+    let known: Set<String> = [
+      "id", "name", "args", "kwargs", "queue", "eta", "expires", "retries", "timeLimit",
+      "options", "rootID", "parentID", "groupID", "idempotencyKey", "workflow", "headers",
+    ]
+    guard fields.keys.allSatisfy(known.contains) else { return nil }
+    self.init(
+      id: id, name: name, args: args, kwargs: kwargs, queue: queue, eta: eta, expires: expires,
+      retries: retryCount, timeLimit: timeLimit, options: options, rootID: rootID,
+      parentID: parentID, groupID: groupID, idempotencyKey: idempotencyKey, workflow: workflow,
+      headers: headers)
+  }
+}
+
+extension TimeLimits {
+  /// The limits of `json` in the shape ``jsonValue`` writes, else `nil`.
+  public init?(jsonValue json: JSONValue) {
+    guard case .object(let fields) = json,
+      fields.keys.allSatisfy({ $0 == "soft" || $0 == "hard" })
+    else { return nil }
+    func seconds(_ key: String) -> Double?? {
+      switch fields[key] {
+      case nil: return .some(nil)
+      case .int(let value)?: return .some(Double(value))
+      case .double(let value)?: return .some(value)
+      default: return nil
+      }
+    }
+    guard let soft = seconds("soft"), let hard = seconds("hard") else { return nil }
+    self.init(soft: soft, hard: hard)
+  }
+}
+
+extension TaskOptions {
+  /// The options of `json` in the shape ``jsonValue`` writes, else `nil`.
+  public init?(jsonValue json: JSONValue) {
+    guard case .object(let fields) = json, fields.count == 4,
+      case .bool(let acksLate)? = fields["acksLate"],
+      case .bool(let rejectOnWorkerLost)? = fields["rejectOnWorkerLost"],
+      case .bool(let ignoreResult)? = fields["ignoreResult"],
+      case .int(let maxRedeliveries)? = fields["maxRedeliveries"],
+      let redeliveries = Int(exactly: maxRedeliveries)
+    else { return nil }
+    self.init(
+      acksLate: acksLate, rejectOnWorkerLost: rejectOnWorkerLost, ignoreResult: ignoreResult,
+      maxRedeliveries: redeliveries)
+  }
+}
+
+extension TaskWorkflow {
+  /// The embed of `json` in the shape ``jsonValue`` writes, else `nil`.
+  public init?(jsonValue json: JSONValue) {
+    guard case .object(let fields) = json else { return nil }
+    var workflow = TaskWorkflow()
+    for (key, value) in fields {
+      switch (key, value) {
+      case ("callbacks", .array(let list)): workflow.callbacks = list
+      case ("errbacks", .array(let list)): workflow.errbacks = list
+      case ("chain", .array(let list)): workflow.chain = list
+      case ("chord", .null): workflow.chord = nil  // as `decodeIfPresent` reads it
+      case ("chord", let body): workflow.chord = body
+      default: return nil
+      }
+    }
+    self = workflow
   }
 }

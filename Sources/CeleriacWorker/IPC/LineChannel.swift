@@ -44,7 +44,12 @@ public final class LineChannel: @unchecked Sendable {
   /// The encoded line of `message` (JSON and a newline), or a protocol error when it is longer
   /// than ``maximumLineBytes``.
   public func encodeLine<Message: Encodable>(_ message: Message) throws -> Data {
-    var data = try JSONCoding.encode(message)
+    var data: Data
+    if let fast = (message as? any LineEncodable)?.fastLine {
+      data = Data(fast.utf8)
+    } else {
+      data = try JSONCoding.encode(message)
+    }
     data.append(UInt8(ascii: "\n"))
     guard data.count <= maximumLineBytes else {
       throw CeleriacError(

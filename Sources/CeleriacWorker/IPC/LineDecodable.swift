@@ -37,3 +37,63 @@ extension ChildEvent: LineDecodable {
     }
   }
 }
+
+/// A message with a fast path to its line (``JSONWriter``) for the forms that come once per
+/// task; ``LineChannel`` falls back to `Codable` when it answers `nil`. The line must decode,
+/// with `Codable`, to the same message.
+public protocol LineEncodable: Encodable {
+  /// The JSON of the message (without the newline), or `nil` to let `Codable` encode it.
+  var fastLine: String? { get }
+}
+
+extension ChildEvent: LineEncodable {
+  /// A successful `finished` written by ``JSONWriter``, in the synthesized `Codable` shape; a
+  /// value holding a number JSON cannot write (NaN, an infinity) goes through `Codable`, which
+  /// refuses it as before.
+  public var fastLine: String? {
+    guard case .finished(let tag, .success(let value), let rssKiB) = self, value.isAllFinite
+    else { return nil }
+    var writer = JSONWriter(capacity: 128)
+    writer.text.append(#"{"finished":{"tag":"#)
+    writer.writeString(tag)
+    writer.text.append(#","outcome":{"success":{"_0":"#)
+    writer.write(value)
+    writer.text.append(#"}},"rssKiB":"#)
+    writer.text.append(String(rssKiB))
+    writer.text.append("}}")
+    return writer.text
+  }
+}
+
+extension SupervisorCommand: LineDecodable {
+  /// `run` read straight from the parsed line (see ``TaskMessage/init(jsonValue:)``); anything
+  /// else, or a run of another shape, goes through `Codable`.
+  public static func decodeFast(_ line: JSONValue) -> SupervisorCommand? {
+    guard case .object(let command) = line, command.count == 1,
+      case .object(let run)? = command["run"], run.count == 1,
+      case .object(let fields)? = run["_0"], case .string(let tag)? = fields["tag"],
+      let messageJSON = fields["message"], let message = TaskMessage(jsonValue: messageJSON)
+    else { return nil }
+    let softTimeLimit: Double?
+    switch fields["softTimeLimit"] {
+    case nil: softTimeLimit = nil
+    case .int(let seconds)?: softTimeLimit = Double(seconds)
+    case .double(let seconds)?: softTimeLimit = seconds
+    default: return nil
+    }
+    guard fields.count == (softTimeLimit == nil ? 2 : 3) else { return nil }
+    return .run(RunRequest(tag: tag, message: message, softTimeLimit: softTimeLimit))
+  }
+}
+
+extension JSONValue {
+  /// Whether every number in the value is finite (JSON can write it).
+  var isAllFinite: Bool {
+    switch self {
+    case .double(let number): return number.isFinite
+    case .array(let elements): return elements.allSatisfy(\.isAllFinite)
+    case .object(let members): return members.values.allSatisfy(\.isAllFinite)
+    case .null, .bool, .int, .string: return true
+    }
+  }
+}

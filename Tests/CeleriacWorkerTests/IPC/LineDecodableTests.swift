@@ -51,5 +51,28 @@ struct RunLineTests {
       decoded
         == .run(RunRequest(tag: "tag \"quoted\"", message: message, softTimeLimit: softTimeLimit)))
     #expect(line.last == UInt8(ascii: "\n"))
+    let fast = SupervisorCommand.decodeFast(try JSONValue(parsing: line.dropLast()))
+    #expect(fast == decoded)
+  }
+
+  @Test(
+    "a successful finish written by the fast path decodes as Codable's",
+    arguments: [
+      ["sum": 3, "text": "a\"b", "list": [1.5, nil, true]] as JSONValue, nil, .double(.nan),
+    ])
+  func finishedLine(value: JSONValue) throws {
+    let event = ChildEvent.finished(tag: "t", outcome: .success(value), rssKiB: 1234)
+    guard let line = event.fastLine else {
+      #expect(!value.isFinite, "only values JSON cannot write leave the fast path")
+      return
+    }
+    #expect(try JSONCoding.decode(ChildEvent.self, from: line) == event)
+  }
+}
+
+extension JSONValue {
+  fileprivate var isFinite: Bool {
+    if case .double(let number) = self { return number.isFinite }
+    return true
   }
 }
