@@ -134,7 +134,10 @@ public final class SQLiteBroker: Broker {
           var malformed = 0
           for row in claimed {
             do {
-              let message = try JSONCoding.decode(TaskMessage.self, from: row.payload)
+              // The parser's fast path for the shape Celeriac writes, Codable for the rest.
+              let message =
+                try (try? JSONValue(parsing: row.payload)).flatMap(TaskMessage.init(jsonValue:))
+                ?? JSONCoding.decode(TaskMessage.self, from: row.payload)
               try message.validate()
               batch.deliveries.append(
                 Delivery(
