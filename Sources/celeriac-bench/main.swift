@@ -9,6 +9,9 @@ import Foundation
 //   celeriac-bench enqueue-blocking --broker URL [--backend URL] --count N [--warmup W]
 //       N × the blocking `app.publish(app.makeMessage("tasks.noop"))`, on the caller's thread
 //       (the path a producer with a thread of its own may take; `enqueue` never blocks one).
+//   celeriac-bench enqueue-concurrent --broker URL [--backend URL] --count N [--warmup W]
+//       N × `app.send("tasks.noop")` from 64 concurrent tasks (a web server's requests): the
+//       non-blocking path pipelines them on shared connections.
 //   celeriac-bench enqueue-batch --broker URL [--backend URL] --count N [--warmup W]
 //       N × `makeMessage` + one `sendBatch` of all N.
 //   celeriac-bench roundtrip --broker URL [--backend URL] --count N [--warmup W]
@@ -55,7 +58,7 @@ struct Options {
 func usage(_ message: String) -> Never {
   FileHandle.standardError.write(
     Data(
-      "celeriac-bench: \(message)\nusage: celeriac-bench enqueue|enqueue-blocking|enqueue-batch|roundtrip|soak --broker URL [--backend URL] --count N [--warmup W]\n"
+      "celeriac-bench: \(message)\nusage: celeriac-bench enqueue|enqueue-blocking|enqueue-concurrent|enqueue-batch|roundtrip|soak --broker URL [--backend URL] --count N [--warmup W]\n"
         .utf8))
   exit(64)
 }
@@ -100,6 +103,19 @@ do {
     for _ in 0..<options.count { _ = try app.publish(app.makeMessage("tasks.noop")) }
     let seconds = elapsed(since: start)
     emit(["mode": options.mode, "count": options.count, "seconds": seconds])
+  case "enqueue-concurrent":
+    let senders = 64
+    for _ in 0..<options.warmup { try await app.send("tasks.noop") }
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for sender in 0..<senders {
+        let share = options.count / senders + (sender < options.count % senders ? 1 : 0)
+        group.addTask { for _ in 0..<share { try await app.send("tasks.noop") } }
+      }
+      try await group.waitForAll()
+    }
+    let seconds = elapsed(since: start)
+    emit(["mode": options.mode, "count": options.count, "seconds": seconds, "senders": senders])
   case "enqueue-batch":
     if options.warmup > 0 {
       _ = try app.sendBatch((0..<options.warmup).map { _ in app.makeMessage("tasks.noop") })
