@@ -1,0 +1,155 @@
+import Celeriac
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `celeriac inspect …`, `celeriac control …` and `celeriac dead-letters …` against real
+/// workers on both brokers (SQLite through the broker file's mailbox, Redis through Celery's
+/// pidbox).
+@Suite("Inspecting and steering workers from the command line", .serialized)
+struct FleetControlTests {
+  /// Long enough for a loaded machine; the calls return as soon as the named worker answers.
+  static let replyTimeout = "5"
+
+  /// `celeriac inspect VERB --json -d NAME`, decoded as `{worker: reply}`.
+  static func ask(
+    _ fleet: FleetSandbox, _ verb: [String], worker name: String
+  ) throws -> [String: JSONValue] {
+    let result = try fleet.run(verb + ["--json", "-d", name, "--timeout", replyTimeout])
+    #expect(result.status == 0, "\(verb): \(result.stderr)")
+    guard case .object(let replies)? = try? JSONCoding.decode(JSONValue.self, from: result.stdout)
+    else {
+      Issue.record("\(verb) did not print JSON: \(result.stdout) \(result.stderr)")
+      return [:]
+    }
+    return replies
+  }
+
+  @Test(
+    "inspect ping/active/stats/registered/active_queues, control revoke --terminate, pool-grow, shutdown",
+    arguments: FleetBroker.allCases)
+  func inspectAndControl(_ kind: FleetBroker) throws {
+    let fleet = try FleetSandbox(kind)
+    let name = "celeriac@fleet-\(kind)"
+    let worker = try fleet.worker(["-c", "2", "-n", name])
+
+    let ping = try fleet.run(["inspect", "ping", "-d", name, "--timeout", Self.replyTimeout])
+    #expect(ping.status == 0 && ping.stdout == "-> \(name): OK\n    pong\n", "\(ping.stdout)")
+
+    let sent = try fleet.run(["send", "tasks.sleep", "30"])
+    let id = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    var running: JSONValue?
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        running = try Self.ask(fleet, ["inspect", "active"], worker: name)[name]?.arrayValue?.first
+        return running != nil
+      })
+    #expect(running?["id"]?.stringValue == id && running?["name"] == "tasks.sleep")
+    let pid = Int32(clamping: running?["worker_pid"]?.intValue ?? -1)
+    #expect(worker.childPIDs().contains(pid), "\(String(describing: running))")
+    let human = try fleet.run(["inspect", "active", "-d", name, "--timeout", Self.replyTimeout])
+    #expect(human.stdout.contains("* \(id) tasks.sleep child pid \(pid)"), "\(human.stdout)")
+
+    let stats = try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]
+    #expect(stats?["pid"]?.intValue == Int64(worker.pid))
+    #expect(stats?["pool"]?["processes"]?.arrayValue?.count == 2)
+    let registered = try Self.ask(fleet, ["inspect", "registered"], worker: name)[name]
+    #expect(registered?.arrayValue?.contains("tasks.sleep") == true)
+    let queues = try Self.ask(fleet, ["inspect", "active_queues"], worker: name)[name]
+    #expect(queues?.arrayValue?.first?["name"] == "celery")
+    #expect(try Self.ask(fleet, ["inspect", "reserved"], worker: name)[name] == [])
+
+    let revoke = try fleet.run([
+      "control", "revoke", id, "--terminate", "--signal", "KILL", "-d", name, "--timeout",
+      Self.replyTimeout,
+    ])
+    #expect(revoke.status == 0 && revoke.stdout.contains("flagged as revoked"), "\(revoke.stdout)")
+    let record = try fleet.run(["result", id, "--wait", "--timeout", "20"])
+    #expect(record.stdout.hasPrefix("REVOKED"), "\(record.stdout)\(record.stderr)\n\(worker.log)")
+
+    let grow = try Self.ask(fleet, ["control", "pool-grow", "1"], worker: name)[name]
+    #expect(grow == ["ok": "pool will grow"])
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]?["pool"]?["processes"]?
+          .arrayValue?.count == 3
+      })
+
+    // A worker nobody runs: nothing answers, the exit status says so.
+    let nobody = try fleet.run(["inspect", "ping", "-d", "nobody@nowhere", "--timeout", "0.3"])
+    #expect(nobody.status == 69 && nobody.stderr.contains("no worker replied"))
+
+    let shutdown = try fleet.run([
+      "control", "shutdown", "-d", name, "--timeout", Self.replyTimeout,
+    ])
+    #expect(shutdown.stdout.contains("shutting down"), "\(shutdown.stdout)")
+    #expect(try worker.waitForExit() == 0)
+    // The summary (no verb) still reads the broker.
+    let summary = try fleet.run(["inspect", "-Q", "celery"])
+    #expect(
+      summary.status == 0 && summary.stdout.contains("celery: 0 waiting"), "\(summary.stdout)")
+  }
+
+  @Test("bad flags fail with one line and no request sent")
+  func badFlags() throws {
+    let fleet = try FleetSandbox(.sqlite)
+    for arguments in [
+      ["inspect", "ping", "--timeout", "0"], ["inspect", "ping", "--timeout", "nan"],
+      ["inspect", "ping", "-d", " , "], ["control", "pool-grow", "0"],
+      ["control", "revoke", "x", "--terminate", "--signal", "HUP"],
+      ["dead-letters", "show", "'; DROP TABLE"], ["dead-letters", "list", "--limit", "0"],
+      ["control", "autoscale", "1", "4"],
+    ] {
+      let result = try fleet.run(arguments)
+      #expect(result.status != 0 && !result.stderr.isEmpty, "\(arguments): \(result.stdout)")
+    }
+  }
+
+  @Test(
+    "dead-letters list, show, replay (the message unchanged), purge",
+    arguments: FleetBroker.allCases)
+  func deadLetters(_ kind: FleetBroker) throws {
+    let fleet = try FleetSandbox(kind)
+    let worker = try fleet.worker(["-c", "1"])
+    let sent = try fleet.run(["send", "tasks.nope", "1"])
+    let id = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let broker = try fleet.connection().broker
+    #expect(try waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
+    let entry = try #require(try broker.deadLetters(limit: 5).first)
+    let entryID = try #require(entry.id)
+    #expect(entry.taskID == id && entry.reason.contains("not registered"))
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+
+    let list = try fleet.run(["dead-letters", "list"])
+    #expect(list.stdout.hasPrefix(entryID) && list.stdout.contains("task \(id)"), "\(list.stdout)")
+    let listed = try fleet.run(["dead-letters", "list", "--json"])
+    let object = try JSONCoding.decode(JSONValue.self, from: listed.stdout)
+    #expect(object["id"]?.stringValue == entryID && object["task_id"]?.stringValue == id)
+    let show = try fleet.run(["dead-letters", "show", entryID, "--json"])
+    let shown = try JSONCoding.decode(JSONValue.self, from: show.stdout)
+    #expect(shown["payload"]?.stringValue == entry.payload, "\(show.stdout)\(show.stderr)")
+    let missing = try fleet.run(["dead-letters", "show", "123456789"])
+    #expect(missing.status == 2 && missing.stderr.contains("no dead letter"))
+
+    let replay = try fleet.run(["dead-letters", "replay", entryID])
+    #expect(replay.status == 0 && replay.stdout == "replayed \(entryID)\n", "\(replay.stderr)")
+    #expect(try fleet.storedMessages() == [entry.payload])
+    #expect(try broker.deadLetters(limit: 5).isEmpty)
+    let again = try fleet.run(["dead-letters", "replay", entryID])
+    #expect(again.status == 2 && again.stderr.contains(entryID))
+
+    // The replayed message is a task again: a worker claims it (and dead-letters it again).
+    let second = try fleet.worker(["-c", "1"])
+    #expect(try waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
+    #expect(try broker.deadLetters(limit: 5).first?.taskID == id)
+    second.signal(SIGTERM)
+    #expect(try second.waitForExit() == 0)
+    let purge = try fleet.run(["dead-letters", "purge"])
+    #expect(purge.stdout == "purged 1 dead letters\n", "\(purge.stdout)\(purge.stderr)")
+    #expect(try fleet.run(["dead-letters", "list"]).stdout == "no dead letters\n")
+  }
+}
