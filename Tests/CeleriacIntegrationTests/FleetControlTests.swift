@@ -78,6 +78,9 @@ struct FleetControlTests {
           .arrayValue?.count == 3
       })
 
+    let notScaling = try Self.ask(fleet, ["control", "autoscale", "3", "1"], worker: name)[name]
+    #expect(notScaling == ["error": "ValueError('Autoscale not enabled')"])
+
     // A worker nobody runs: nothing answers, the exit status says so.
     let nobody = try fleet.run(["inspect", "ping", "-d", "nobody@nowhere", "--timeout", "0.3"])
     #expect(nobody.status == 69 && nobody.stderr.contains("no worker replied"))
@@ -91,6 +94,62 @@ struct FleetControlTests {
     let summary = try fleet.run(["inspect", "-Q", "celery"])
     #expect(
       summary.status == 0 && summary.stdout.contains("celery: 0 waiting"), "\(summary.stdout)")
+  }
+
+  @Test(
+    "revoked, query_task, scheduled, rate_limit, autoscale, add_consumer/cancel_consumer with Celery's replies",
+    arguments: FleetBroker.allCases)
+  func moreVerbs(_ kind: FleetBroker) throws {
+    let fleet = try FleetSandbox(kind)
+    let name = "celeriac@verbs-\(kind)"
+    let worker = try fleet.worker(["--autoscale", "3,1", "-n", name])
+
+    let revoke = try Self.ask(fleet, ["control", "revoke", "gone-1"], worker: name)[name]
+    #expect(revoke == ["ok": "tasks {'gone-1'} flagged as revoked"])
+    #expect(try Self.ask(fleet, ["inspect", "revoked"], worker: name)[name] == ["gone-1"])
+    #expect(try Self.ask(fleet, ["inspect", "scheduled"], worker: name)[name] == [])
+
+    let id = try fleet.run(["send", "tasks.sleep", "30"]).stdout.trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    var state: JSONValue?
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        state = try Self.ask(fleet, ["inspect", "query_task", id, "nope"], worker: name)[name]
+        return state?[id] != nil
+      })
+    #expect(state?[id]?.arrayValue?.first == "active", "\(String(describing: state))")
+    #expect(state?[id]?.arrayValue?.last?["name"] == "tasks.sleep" && state?["nope"] == nil)
+
+    let unknown = try Self.ask(fleet, ["control", "rate_limit", "tasks.nope", "1/s"], worker: name)
+    #expect(unknown[name] == ["error": "unknown task"])
+    let limited = try Self.ask(fleet, ["control", "rate_limit", "tasks.add", "10/m"], worker: name)
+    #expect(limited[name]?["error"]?.stringValue?.contains("not supported") == true)
+
+    let scaled = try Self.ask(fleet, ["control", "autoscale", "4", "2"], worker: name)[name]
+    #expect(scaled == ["ok": "autoscale now max=4 min=2"])
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]?["pool"]?["processes"]?
+          .arrayValue?.count ?? 0 >= 2
+      })
+
+    let added = try Self.ask(fleet, ["control", "add_consumer", "extra"], worker: name)[name]
+    #expect(added == ["ok": "add consumer extra"])
+    let queues = try Self.ask(fleet, ["inspect", "active_queues"], worker: name)[name]
+    #expect(queues?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["celery", "extra"])
+    let extra = try fleet.run(["send", "tasks.add", "1", "2", "--queue", "extra", "--wait"])
+    #expect(extra.stdout == "3\n", "\(extra.stderr)")
+    let cancelled = try Self.ask(fleet, ["control", "cancel-consumer", "extra"], worker: name)[name]
+    #expect(cancelled == ["ok": "no longer consuming from extra"])
+    let after = try Self.ask(fleet, ["inspect", "active-queues"], worker: name)[name]
+    #expect(after?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["celery"])
+    _ = try fleet.run(["send", "tasks.add", "2", "2", "--queue", "extra"])
+    let depth = try fleet.connection().broker.depths(of: ["extra"])["extra"]
+    #expect(depth == 1)
+
+    _ = try Self.ask(fleet, ["control", "revoke", id, "--terminate"], worker: name)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
   }
 
   @Test("bad flags fail with one line and no request sent")

@@ -94,6 +94,7 @@ extension Supervisor {
       let message = delivery.message
       if revoked.contains(message.id) {
         logger.info("task \(message.id) (\(message.name)) was revoked: not running it")
+        revokedTaskIDs.insert(message.id)
         settle(delivery, state: .revoked, failure: nil)
         return false
       }

@@ -92,6 +92,8 @@ public final class Supervisor {
   /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
   var controlChannel: (any ControlChannel)?
   var nextControlPoll: ContinuousClock.Instant
+  /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
+  var revokedTaskIDs = RecentTaskIDs()
   /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
   var eventsEnabled = false
   var pendingEvents: [WorkerEvent] = []
