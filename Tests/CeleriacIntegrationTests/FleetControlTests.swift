@@ -152,6 +152,53 @@ struct FleetControlTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test(
+    "A mixed fleet on Redis: celeriac inspect hears Python workers, celery inspect hears Celeriac")
+  func mixedFleet() throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "1", "-n", "celeriac@mixed"])
+    let python = try PythonWorkerProcess(sandbox: redis)
+    let pythonName = "py@" + ProcessInfo.processInfo.hostName
+    var names: [String] = []
+    #expect(
+      try waitUntil(timeout: .seconds(30)) {
+        let ping = try redis.run(["inspect", "ping", "--json", "--timeout", "2"])
+        let replies = try? JSONCoding.decode([String: JSONValue].self, from: ping.stdout)
+        names = (replies ?? [:]).keys.sorted()
+        return names.count == 2
+      })
+    #expect(names.contains("celeriac@mixed") && names.contains { $0.hasPrefix("py@") }, "\(names)")
+    let registered = try redis.run([
+      "inspect", "registered", "-d", pythonName, "--timeout", Self.replyTimeout,
+    ])
+    #expect(registered.stdout.contains("* tasks.add"), "\(registered.stdout)\(python.log)")
+
+    func celery(_ arguments: [String]) throws -> JSONValue? {
+      let result = try runProcess(
+        PythonVenv.celery,
+        ["-A", "celery_tasks"] + arguments + ["--json", "-d", "celeriac@mixed", "--timeout", "3"],
+        directory: PythonVenv.interop,
+        environment: [
+          "CELERIAC_INTEROP_BROKER": redis.brokerURL, "CELERIAC_INTEROP_BACKEND": redis.backendURL,
+        ])
+      #expect(result.status == 0, "\(arguments): \(result.stdout)\(result.stderr)")
+      return try? JSONCoding.decode(JSONValue.self, from: result.stdout)
+    }
+    #expect(
+      try celery(["control", "revoke", "gone-2"])
+        == [["celeriac@mixed": ["ok": "tasks {'gone-2'} flagged as revoked"]]])
+    #expect(try celery(["inspect", "revoked"]) == ["celeriac@mixed": ["gone-2"]])
+    #expect(try celery(["inspect", "query_task", "gone-2"]) == ["celeriac@mixed": [:]])
+    #expect(
+      try celery(["control", "add_consumer", "more"])
+        == [["celeriac@mixed": ["ok": "add consumer more"]]])
+    let queues = try celery(["inspect", "active_queues"])?["celeriac@mixed"]?.arrayValue
+    #expect(queues?.compactMap { $0["name"]?.stringValue } == ["celery", "more"])
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("bad flags fail with one line and no request sent")
   func badFlags() throws {
     let fleet = try FleetSandbox(.sqlite)
