@@ -199,6 +199,45 @@ struct FleetControlTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("Flower's HTTP API lists a Celeriac worker (-E) and the tasks it ran")
+  func flower() throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "1", "-E", "-n", "celeriac@flower"])
+    let flower = try FlowerProcess(sandbox: redis)
+    var workers: [String: JSONValue] = [:]
+    #expect(
+      try waitUntil(timeout: .seconds(30)) {
+        let body = try flower.get("/api/workers?refresh=1") ?? "{}"
+        workers = (try? JSONCoding.decode([String: JSONValue].self, from: body)) ?? [:]
+        return workers["celeriac@flower"]?["stats"] != nil
+      }, "\(workers)\n\(flower.log)")
+    let described = workers["celeriac@flower"]
+    #expect(described?["registered"]?.arrayValue?.contains("tasks.add") == true)
+    #expect(described?["active_queues"]?.arrayValue?.first?["name"] == "celery")
+    #expect(described?["stats"]?["pid"]?.intValue == Int64(worker.pid))
+
+    let added = try redis.run(["send", "tasks.add", "20", "22", "--wait"])
+    #expect(added.stdout == "42\n")
+    let failed = try redis.run(["send", "tasks.fail", "boom"]).stdout.trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    var tasks: [String: JSONValue] = [:]
+    #expect(
+      try waitUntil(timeout: .seconds(30)) {
+        let body = try flower.get("/api/tasks") ?? "{}"
+        tasks = (try? JSONCoding.decode([String: JSONValue].self, from: body)) ?? [:]
+        return tasks.values.contains { $0["state"] == "SUCCESS" }
+          && tasks[failed]?["state"] == "FAILURE"
+      }, "\(tasks)\n\(flower.log)")
+    let succeeded = tasks.values.first { $0["name"] == "tasks.add" }
+    #expect(succeeded?["worker"] == "celeriac@flower" && succeeded?["result"] == "42")
+    #expect(tasks[failed]?["exception"]?.stringValue?.contains("boom") == true)
+    let status = try flower.get("/api/workers?status=1") ?? ""
+    #expect(status.contains(#""celeriac@flower": true"#), "\(status)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("bad flags fail with one line and no request sent")
   func badFlags() throws {
     let fleet = try FleetSandbox(.sqlite)
