@@ -35,7 +35,8 @@ struct WorkerCommand: ParsableCommand {
       }
       return level
     }
-    LoggingBootstrap.bootstrap(level: logging.logLevel ?? fileLevel ?? .info)
+    LoggingBootstrap.bootstrap(
+      level: logging.logLevel ?? fileLevel ?? .info, format: logging.logFormat)
     let options = worker
     var settings = connection.configuration(base: app.configuration)
     // No broker call may hold the loop past the lease (or the watchdog).
@@ -70,14 +71,15 @@ enum CurrentExecutable {
   }
 }
 
-/// Sets up swift-log once: one line per event on standard error.
+/// Sets up swift-log once: one line per event on standard error, as text or JSON.
 enum LoggingBootstrap {
-  static func bootstrap(level: LogLevelArgument) {
+  static func bootstrap(level: LogLevelArgument, format: LogFormatArgument = .text) {
     let logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
     LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = logLevel
-      return handler
+      switch format {
+      case .text: TextLogHandler(label: label, logLevel: logLevel)
+      case .json: JSONLogHandler(label: label, logLevel: logLevel)
+      }
     }
   }
 }

@@ -191,6 +191,9 @@ extension Supervisor {
       kill(child.pid, SIGKILL)
       return
     }
+    withTaskMetadata(message, child: child) {
+      logger.debug("task \(message.name)[\(message.id)] started in child \(child.pid)")
+    }
     if !message.options.ignoreResult {
       pending.recordStarted(
         TaskResultRecord(
