@@ -19,10 +19,13 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup var logging: LoggingOptions
   @OptionGroup var worker: WorkerOptions
   @OptionGroup(title: "Embedded beat (-B)") var embeddedBeat: EmbeddedBeatOptions
+  @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
 
   func run() throws {
     let app = CeleriacCommandLine.app
-    let configuration = try worker.resolve()
+    var configuration = try worker.resolve()
+    let recordsMetrics = metrics.metricsPort != nil
+    configuration.recordsMetrics = recordsMetrics
     // The config file may name the broker, backend and log level too; flags win.
     let file = try worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
     var connection = self.connection
@@ -43,13 +46,20 @@ struct WorkerCommand: ParsableCommand {
     settings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
     let urls = settings
     try embeddedBeat.start(app: app, urls: urls)
+    if let port = metrics.metricsPort {
+      try MetricsEndpoint.start(address: metrics.metricsAddress, port: port)
+    }
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },
       executablePath: try CurrentExecutable.path(),
       childArguments: [ChildCommand.commandName],
       logger: Logger(label: "celeriac.supervisor"),
-      reloadConfiguration: { try options.resolve() })
+      reloadConfiguration: {
+        var reloaded = try options.resolve()
+        reloaded.recordsMetrics = recordsMetrics
+        return reloaded
+      })
     let status = supervisor.run()
     if status == .brokerUnavailable, let reason = supervisor.startupError {
       throw CommandFailure(reason, code: status.rawValue)

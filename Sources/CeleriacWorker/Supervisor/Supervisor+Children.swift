@@ -146,6 +146,9 @@ extension Supervisor {
     if kind == .planned {
       logger.debug("child \(child.pid) exited (\(description))")
     } else {
+      countMetric(
+        SupervisorMetrics.restarts,
+        [("pool", child.poolName), ("cause", restartCause(child, kind))])
       logger.warning(
         "child \(child.pid) of \(child.poolName) \(description) after \(uptime.shortDescription)")
     }

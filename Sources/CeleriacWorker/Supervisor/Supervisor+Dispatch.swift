@@ -60,6 +60,7 @@ extension Supervisor {
       brokerFailed("claim from \(pool.name)", error)
       return nil
     }
+    countMetric(SupervisorMetrics.deadLetters, by: batch.deadLettered.count)
     for entry in batch.deadLettered {
       logger.error(
         "dead-lettered a message from \(entry.queue) (task \(entry.taskID ?? "unknown")): \(entry.reason)"
@@ -115,6 +116,7 @@ extension Supervisor {
         pending.record(failureRecord(message, failure))
         pending.deadLetters.append((delivery.tag, failure.message))
         tasksFailed += 1
+        countTask(message, state: .failure)
         return false
       }
       if delivery.redeliveries > message.options.maxRedeliveries {
@@ -125,6 +127,7 @@ extension Supervisor {
         pending.record(failureRecord(message, failure))
         pending.deadLetters.append((delivery.tag, failure.message))
         tasksFailed += 1
+        countTask(message, state: .failure)
         return false
       }
       return true
@@ -153,6 +156,7 @@ extension Supervisor {
     }
     pending.deadLetters.append((delivery.tag, failure.message))
     tasksFailed += 1
+    countTask(message, state: .failure)
   }
 
   /// Hands `delivery` to the idle `child` and stores STARTED.
@@ -229,6 +233,7 @@ extension Supervisor {
   func settle(_ delivery: Delivery, state: TaskState, failure: TaskFailure?) {
     let message = delivery.message
     if state == .revoked { recordTaskEvent("task-revoked", message, ["terminated": false]) }
+    countTask(message, state: state)
     pending.record(
       TaskResultRecord(
         taskID: message.id, state: state, failure: failure, name: message.name,

@@ -94,6 +94,8 @@ public final class Supervisor {
   var nextControlPoll: ContinuousClock.Instant
   /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
   var revokedTaskIDs = RecentTaskIDs()
+  /// What ``SupervisorMetrics`` recorded handles for (used only with `recordsMetrics`).
+  var metrics = SupervisorMetrics()
   /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
   var eventsEnabled = false
   var pendingEvents: [WorkerEvent] = []
@@ -203,6 +205,7 @@ public final class Supervisor {
     advanceShutdown()
     performHousekeeping()
     reportToSystemd()
+    updatePoolMetrics()
   }
 
   /// Whether the loop is done: shutting down and every child is gone.
