@@ -238,6 +238,34 @@ struct FleetControlTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("garbage in the SQLite control mailbox is skipped; the worker keeps answering")
+  func hostileMailbox() throws {
+    let fleet = try FleetSandbox(.sqlite)
+    let name = "celeriac@mailbox"
+    let worker = try fleet.worker(["-c", "1", "-n", name])
+    let rows = [
+      "'not json'", "'[]'", #"'{"method": 5}'"#, #"'{"method": "ping"}'"#,
+      #"'{"method": "", "ticket": "t"}'"#,
+      #"'{"method": "pool_grow", "ticket": "t", "arguments": {"n": 1e308}}'"#,
+      #"'{"method": "revoke", "ticket": "t", "arguments": {"task_id": {"x": 1}}}'"#,
+      #"'{"method": "no_such", "ticket": "t", "destination": 7}'"#,
+    ]
+    let values = rows.map { "(\($0), 1e12)" }.joined(separator: ", ")
+    let insert = try runProcess(
+      "/usr/bin/sqlite3",
+      [
+        fleet.directory + "/celeriac.db",
+        "INSERT INTO control_requests (request, expires) VALUES \(values);",
+      ],
+      directory: fleet.directory)
+    #expect(insert.status == 0, "\(insert.stderr)")
+    let ping = try fleet.run(["inspect", "ping", "-d", name, "--timeout", Self.replyTimeout])
+    #expect(ping.status == 0 && ping.stdout.contains("pong"), "\(ping.stdout)\(ping.stderr)")
+    #expect(worker.process.isRunning)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("bad flags fail with one line and no request sent")
   func badFlags() throws {
     let fleet = try FleetSandbox(.sqlite)

@@ -90,6 +90,33 @@ struct MetricsTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("hostile requests get an error or are dropped; the next scrape is served")
+  func hostileRequests() throws {
+    let sandbox = try Sandbox()
+    let port = try RedisTestServer.freePort()
+    let worker = try WorkerProcess(
+      sandbox: sandbox, arguments: ["-c", "1", "--metrics-port", "\(port)"])
+    let requests = [
+      #"printf 'POST /metrics HTTP/1.1\r\n\r\n'"#, #"printf 'GET\r\n\r\n'"#,
+      "head -c 20000 /dev/zero", "printf 'GET /metrics'", #"printf '\xff\xfe\r\n\r\n'"#,
+    ]
+    for request in requests {
+      let sent = try runProcess(
+        "/bin/bash",
+        [
+          "-c",
+          "exec 3<>/dev/tcp/127.0.0.1/\(port); \(request) >&3; timeout 7 cat <&3 | head -c 200",
+        ],
+        directory: sandbox.directory)
+      #expect(!sent.stdout.contains("200 OK"), "\(request): \(sent.stdout)")
+    }
+    let scrape = try Self.scrape(port)
+    #expect(scrape.status == 0 && scrape.body.contains("celeriac_pool_children"))
+    #expect(worker.process.isRunning)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test(
     "bad --metrics-port and --metrics-address are refused with one line",
     arguments: [
