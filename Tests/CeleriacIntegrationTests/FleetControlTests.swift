@@ -56,6 +56,7 @@ struct FleetControlTests {
     let stats = try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]
     #expect(stats?["pid"]?.intValue == Int64(worker.pid))
     #expect(stats?["pool"]?["processes"]?.arrayValue?.count == 2)
+    #expect(stats?["total"] == ["tasks.sleep": 1], "Celery's shape: tasks accepted by name")
     let registered = try Self.ask(fleet, ["inspect", "registered"], worker: name)[name]
     #expect(registered?.arrayValue?.contains("tasks.sleep") == true)
     let queues = try Self.ask(fleet, ["inspect", "active_queues"], worker: name)[name]

@@ -195,6 +195,7 @@ extension Supervisor {
       kill(child.pid, SIGKILL)
       return
     }
+    tasksStartedByName[message.name, default: 0] += 1
     withTaskMetadata(message, child: child) {
       logger.debug("task \(message.name)[\(message.id)] started in child \(child.pid)")
     }

@@ -133,7 +133,11 @@ extension Supervisor {
     return [
       "pid": .int(Int64(getpid())),
       "uptime": .int(Int64(Date().timeIntervalSince(startedAt))),
-      "total": ["succeeded": .int(Int64(tasksSucceeded)), "failed": .int(Int64(tasksFailed))],
+      // Celery's shape: tasks accepted, by name; Celeriac's outcome totals beside it.
+      "total": .object(tasksStartedByName.mapValues { .int(Int64($0)) }),
+      "celeriac": [
+        "succeeded": .int(Int64(tasksSucceeded)), "failed": .int(Int64(tasksFailed)),
+      ],
       "pool": [
         "implementation": "celeriac:prefork",
         "max-concurrency": .int(Int64(pools.reduce(0) { $0 + $1.configuration.maximum })),

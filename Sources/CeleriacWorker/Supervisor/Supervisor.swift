@@ -94,6 +94,8 @@ public final class Supervisor {
   var nextControlPoll: ContinuousClock.Instant
   /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
   var revokedTaskIDs = RecentTaskIDs()
+  /// Tasks handed to a child, by name (registered names only): Celery's `stats.total`.
+  var tasksStartedByName: [String: Int] = [:]
   /// What ``SupervisorMetrics`` recorded handles for (used only with `recordsMetrics`).
   var metrics = SupervisorMetrics()
   /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
