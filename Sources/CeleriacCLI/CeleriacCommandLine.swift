@@ -3,7 +3,7 @@ import Celeriac
 import Foundation
 
 /// The command line every Celeriac app binary gets: `worker`, `beat`, `send`, `result`,
-/// `inspect`, `purge`, `revoke`, and the internal `_child`.
+/// `inspect`, `control`, `purge`, `revoke`, `dead-letters`, and the internal `_child`.
 ///
 /// A user's `main.swift`:
 /// ```swift
@@ -64,7 +64,8 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        PurgeCommand.self, RevokeCommand.self, BeatCommand.self,
+        ControlCommand.self, PurgeCommand.self, RevokeCommand.self, DeadLettersCommand.self,
+        BeatCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

@@ -327,11 +327,20 @@ public final class SQLiteBroker: Broker {
     guard limit > 0 else { return [] }
     return try store.read("read dead letters", unavailable: .brokerUnavailable) { db in
       let select = try db.cachedStatement(
-        sql: "SELECT task_id, queue, reason, payload FROM dead_letters ORDER BY id DESC LIMIT ?")
-      return try Row.fetchAll(select, arguments: [limit]).map { row in
-        DeadLetterEntry(taskID: row[0], queue: row[1], reason: row[2], payload: row[3])
-      }
+        sql: "SELECT \(Self.deadLetterColumns) FROM dead_letters ORDER BY id DESC LIMIT ?")
+      return try Row.fetchAll(select, arguments: [limit]).map(Self.deadLetterEntry)
     }
+  }
+
+  /// The columns ``deadLetterEntry(_:)`` reads.
+  static let deadLetterColumns = "task_id, queue, reason, payload, id, created"
+
+  /// A `dead_letters` row selected with ``deadLetterColumns``.
+  static func deadLetterEntry(_ row: Row) -> DeadLetterEntry {
+    let id: Int64 = row[4]
+    return DeadLetterEntry(
+      taskID: row[0], queue: row[1], reason: row[2], payload: row[3], id: String(id),
+      created: row[5])
   }
 
   // MARK: - Statements and helpers

@@ -69,6 +69,26 @@ enum SQLiteSchema {
           );
           """)
     }
+    migrator.registerMigration("v3-control") { db in
+      // The remote-control mailbox (``SQLiteControlChannel``): a caller inserts a request,
+      // every supervisor reads the rows past the last id it saw, and inserts its reply.
+      try db.execute(
+        sql: """
+          CREATE TABLE control_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request TEXT NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE TABLE control_replies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket TEXT NOT NULL,
+            hostname TEXT NOT NULL,
+            reply TEXT NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX control_replies_ticket ON control_replies (ticket);
+          """)
+    }
     return migrator
   }()
 }

@@ -33,7 +33,7 @@ struct BeatStartCommand: ParsableCommand {
   func run() throws {
     let app = CeleriacCommandLine.app
     let configuration = try beat.configuration()
-    LoggingBootstrap.bootstrap(level: logging.logLevel ?? .info)
+    LoggingBootstrap.bootstrap(level: logging.logLevel ?? .info, format: logging.logFormat)
     let logger = Logger(label: "celeriac.beat")
     let schedule = try beat.loadSchedule(app: app)
     let signals = try SignalQueue.install()

@@ -15,10 +15,26 @@ struct QueueListOptions: ParsableArguments {
   }
 }
 
-/// `celeriac inspect`: queue depths, workers and their pools, dead letters, tasks.
+/// `celeriac inspect [verb]`: with no verb, the summary read from the broker; with one, the
+/// remote-control query answered by every live worker (`ping`, `active`, …).
 struct InspectCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "inspect", abstract: "Show queue depths, dead letters and registered tasks.")
+    commandName: "inspect",
+    abstract: "Show queue depths and workers, or ask the live workers (ping, active, stats, …).",
+    subcommands: [
+      InspectSummaryCommand.self, InspectPingCommand.self, InspectActiveCommand.self,
+      InspectReservedCommand.self, InspectScheduledCommand.self, InspectRevokedCommand.self,
+      InspectRegisteredCommand.self, InspectStatsCommand.self, InspectActiveQueuesCommand.self,
+      InspectConfCommand.self, InspectQueryTaskCommand.self,
+    ],
+    defaultSubcommand: InspectSummaryCommand.self)
+}
+
+/// `celeriac inspect` (`celeriac inspect summary`): queue depths, workers and their pools,
+/// dead letters, tasks, as stored in the broker.
+struct InspectSummaryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "summary", abstract: "Show queue depths, dead letters and registered tasks.")
 
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var queues: QueueListOptions

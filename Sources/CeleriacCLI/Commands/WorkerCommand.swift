@@ -19,10 +19,13 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup var logging: LoggingOptions
   @OptionGroup var worker: WorkerOptions
   @OptionGroup(title: "Embedded beat (-B)") var embeddedBeat: EmbeddedBeatOptions
+  @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
 
   func run() throws {
     let app = CeleriacCommandLine.app
-    let configuration = try worker.resolve()
+    var configuration = try worker.resolve()
+    let recordsMetrics = metrics.metricsPort != nil
+    configuration.recordsMetrics = recordsMetrics
     // The config file may name the broker, backend and log level too; flags win.
     let file = try worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
     var connection = self.connection
@@ -35,20 +38,28 @@ struct WorkerCommand: ParsableCommand {
       }
       return level
     }
-    LoggingBootstrap.bootstrap(level: logging.logLevel ?? fileLevel ?? .info)
+    LoggingBootstrap.bootstrap(
+      level: logging.logLevel ?? fileLevel ?? .info, format: logging.logFormat)
     let options = worker
     var settings = connection.configuration(base: app.configuration)
     // No broker call may hold the loop past the lease (or the watchdog).
     settings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
     let urls = settings
     try embeddedBeat.start(app: app, urls: urls)
+    if let port = metrics.metricsPort {
+      try MetricsEndpoint.start(address: metrics.metricsAddress, port: port)
+    }
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
       connect: { try ConnectionFactory.open(urls) },
       executablePath: try CurrentExecutable.path(),
       childArguments: [ChildCommand.commandName],
       logger: Logger(label: "celeriac.supervisor"),
-      reloadConfiguration: { try options.resolve() })
+      reloadConfiguration: {
+        var reloaded = try options.resolve()
+        reloaded.recordsMetrics = recordsMetrics
+        return reloaded
+      })
     let status = supervisor.run()
     if status == .brokerUnavailable, let reason = supervisor.startupError {
       throw CommandFailure(reason, code: status.rawValue)
@@ -70,14 +81,15 @@ enum CurrentExecutable {
   }
 }
 
-/// Sets up swift-log once: one line per event on standard error.
+/// Sets up swift-log once: one line per event on standard error, as text or JSON.
 enum LoggingBootstrap {
-  static func bootstrap(level: LogLevelArgument) {
+  static func bootstrap(level: LogLevelArgument, format: LogFormatArgument = .text) {
     let logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
     LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = logLevel
-      return handler
+      switch format {
+      case .text: TextLogHandler(label: label, logLevel: logLevel)
+      case .json: JSONLogHandler(label: label, logLevel: logLevel)
+      }
     }
   }
 }

@@ -45,6 +45,15 @@ struct LoggingOptions: ParsableArguments {
     name: [.customShort("l"), .customLong("loglevel")],
     help: "Log level: debug, info, warning, error, critical (default: info).")
   var logLevel: LogLevelArgument?
+
+  @Option(
+    help: "Log lines as text (default) or json (one object a line: task id, name, pool, pid).")
+  var logFormat: LogFormatArgument = .text
+}
+
+/// `--log-format`: how log lines are written.
+enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
+  case text, json
 }
 
 /// A log level as the command line spells it (Celery's names, any case).

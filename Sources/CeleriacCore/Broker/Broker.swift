@@ -118,13 +118,23 @@ public struct DeadLetterEntry: Sendable, Equatable, Codable {
   public var reason: String
   /// The raw message as it was stored.
   public var payload: String
+  /// The broker's identifier for the entry (`celeriac dead-letters show ID`), when read back
+  /// from the broker: a row id (SQLite) or a digest of the stored entry (Redis).
+  public var id: String?
+  /// When it was dead-lettered (Unix seconds), when the broker recorded it.
+  public var created: Double?
 
   /// Creates an entry.
-  public init(taskID: String?, queue: String, reason: String, payload: String) {
+  public init(
+    taskID: String?, queue: String, reason: String, payload: String, id: String? = nil,
+    created: Double? = nil
+  ) {
     self.taskID = taskID
     self.queue = queue
     self.reason = reason
     self.payload = payload
+    self.id = id
+    self.created = created
   }
 }
 

@@ -59,4 +59,18 @@ public protocol ControlChannel: AnyObject {
 public protocol RemoteControlling: Broker {
   /// Opens the channel a worker named `hostname` listens on.
   func openControlChannel(hostname: String) throws -> any ControlChannel
+
+  /// The caller's end: sends `request` (its `method`, `arguments` and `destination`; the
+  /// broker sets the ticket and reply address) to every live worker and collects the replies
+  /// that arrive within `timeout`, returning early once `limit` workers have answered.
+  func broadcast(_ request: ControlRequest, timeout: Duration, limit: Int?) throws
+    -> [ControlReply]
+}
+
+/// Bounds on a broadcast, shared by both brokers.
+public enum ControlBroadcastLimits {
+  /// The longest a caller may wait for replies.
+  public static let maximumTimeout: Duration = .seconds(3_600)
+  /// The most replies one broadcast collects (a flood of replies cannot grow without end).
+  public static let maximumReplies = 10_000
 }

@@ -31,7 +31,7 @@ public final class RedisBroker: Broker {
   /// stores results (Celery's usual layout: broker on db 0, results on db 1).
   public let resultDatabase: Int
   let client: RedisClient
-  private let scripts: ScriptRunner
+  let scripts: ScriptRunner
   private let state = Mutex(State())
   private let origin: String
   private let replyTo: String
@@ -579,7 +579,7 @@ public final class RedisBroker: Broker {
     let reply = try perform("read dead letters") {
       try client.sendSync(["LRANGE", RedisKeys.deadLetter, 0, limit - 1])
     }
-    return (reply.array ?? []).compactMap { $0.string.flatMap(Self.decodeDeadLetter) }
+    return (reply.array ?? []).compactMap { $0.string.flatMap(Self.decodeStoredDeadLetter) }
   }
 
   /// Stores the status under `celeriac.worker.<hostname>` with a TTL, and lists the hostname.
@@ -647,7 +647,8 @@ public final class RedisBroker: Broker {
     else { return nil }
     return DeadLetterEntry(
       taskID: object["task_id"]?.stringValue, queue: object["queue"]?.stringValue ?? "",
-      reason: object["reason"]?.stringValue ?? "", payload: object["payload"]?.stringValue ?? "")
+      reason: object["reason"]?.stringValue ?? "", payload: object["payload"]?.stringValue ?? "",
+      created: object["created"]?.doubleValue)
   }
 
   /// Closes the connection and stops the client's event loop thread.

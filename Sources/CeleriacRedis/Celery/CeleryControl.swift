@@ -66,4 +66,63 @@ public enum CeleryControl {
     writer.text.append("}")
     return writer.text
   }
+
+  /// Celery's reply exchange, which callers' reply lists are bound to.
+  public static let replyExchange = "reply.celery.pidbox"
+
+  /// The request envelope a caller publishes, as `celery inspect` writes it: the body
+  /// `{"method", "arguments", "destination", "pattern", "matcher", "ticket", "reply_to"}`
+  /// base64-encoded, and an `expires` header after which workers ignore it.
+  public static func encodeRequest(
+    _ request: ControlRequest, address: ControlReplyAddress, expires: Double
+  ) -> String {
+    let body = JSONWriter.string(
+      .object([
+        "method": .string(request.method), "arguments": .object(request.arguments),
+        "destination": request.destination.map { .array($0.map(JSONValue.string)) } ?? .null,
+        "pattern": .null, "matcher": .null,
+        "ticket": request.ticket.map(JSONValue.string) ?? .null,
+        "reply_to": [
+          "exchange": .string(address.exchange), "routing_key": .string(address.routingKey),
+        ],
+      ]))
+    var writer = JSONWriter(capacity: body.utf8.count * 2 + 256)
+    writer.text.append("{\"body\": ")
+    writer.writeString(Data(body.utf8).base64EncodedString())
+    writer.text.append(
+      ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
+    writer.writeObject([("clock", 1), ("expires", .double(expires))])
+    writer.text.append(", \"properties\": ")
+    writer.writeObject([
+      ("delivery_mode", 2),
+      ("delivery_info", .object(["exchange": .string(exchange), "routing_key": ""])),
+      ("priority", 0), ("body_encoding", "base64"),
+      ("delivery_tag", .string(UUID().uuidString.lowercased())),
+    ])
+    writer.text.append("}")
+    return writer.text
+  }
+
+  /// Reads a reply envelope: the worker's reply when the envelope answers `ticket`, else `nil`
+  /// (a late reply to an earlier request, or anything that is not a reply).
+  public static func decodeReply(_ raw: String, ticket: String) -> ControlReply? {
+    guard case .object(let envelope)? = try? JSONCoding.decode(JSONValue.self, from: raw),
+      let body = envelope["body"]?.stringValue, let data = Data(base64Encoded: body),
+      let decoded = try? JSONCoding.decode(JSONValue.self, from: data)
+    else { return nil }
+    if case .object(let headers)? = envelope["headers"], let echoed = headers["ticket"],
+      echoed.stringValue != ticket
+    {
+      return nil
+    }
+    return ControlReply(body: decoded)
+  }
+
+  /// kombu's binding member (`routing key␆␖pattern␆␖queue`, empty pattern) that routes
+  /// replies for `routingKey` to its list: Python workers publish replies through the binding
+  /// set `_kombu.binding.reply.celery.pidbox`; Celeriac workers push to the list directly.
+  public static func replyBinding(routingKey: String) -> String {
+    let separator = CeleryProtocol.prioritySeparator
+    return routingKey + separator + separator + routingKey + "." + replyExchange
+  }
 }

@@ -79,7 +79,9 @@ extension Supervisor {
       child.assignment = nil
       child.tasksCompleted += 1
       child.phase = .idle
-      complete(assignment.delivery, outcome: outcome, runtime: clock.now - assignment.startedAt)
+      withTaskMetadata(assignment.delivery.message, child: child) {
+        complete(assignment.delivery, outcome: outcome, runtime: clock.now - assignment.startedAt)
+      }
       recycleIfNeeded(child, rssKiB: rssKiB)
       if child.retireAfterTask { retire(child) }
     }
@@ -127,7 +129,9 @@ extension Supervisor {
     close(child.pidFD)
     let description = describeExit(status)
     if let assignment = child.assignment {
-      taskLost(assignment, child: child, exit: description)
+      withTaskMetadata(assignment.delivery.message, child: child) {
+        taskLost(assignment, child: child, exit: description)
+      }
     }
     let uptime = clock.now - child.spawnedAt
     let kind: ChildExitKind
@@ -142,6 +146,9 @@ extension Supervisor {
     if kind == .planned {
       logger.debug("child \(child.pid) exited (\(description))")
     } else {
+      countMetric(
+        SupervisorMetrics.restarts,
+        [("pool", child.poolName), ("cause", restartCause(child, kind))])
       logger.warning(
         "child \(child.pid) of \(child.poolName) \(description) after \(uptime.shortDescription)")
     }

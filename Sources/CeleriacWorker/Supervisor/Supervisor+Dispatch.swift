@@ -60,6 +60,7 @@ extension Supervisor {
       brokerFailed("claim from \(pool.name)", error)
       return nil
     }
+    countMetric(SupervisorMetrics.deadLetters, by: batch.deadLettered.count)
     for entry in batch.deadLettered {
       logger.error(
         "dead-lettered a message from \(entry.queue) (task \(entry.taskID ?? "unknown")): \(entry.reason)"
@@ -94,6 +95,7 @@ extension Supervisor {
       let message = delivery.message
       if revoked.contains(message.id) {
         logger.info("task \(message.id) (\(message.name)) was revoked: not running it")
+        revokedTaskIDs.insert(message.id)
         settle(delivery, state: .revoked, failure: nil)
         return false
       }
@@ -114,6 +116,7 @@ extension Supervisor {
         pending.record(failureRecord(message, failure))
         pending.deadLetters.append((delivery.tag, failure.message))
         tasksFailed += 1
+        countTask(message, state: .failure)
         return false
       }
       if delivery.redeliveries > message.options.maxRedeliveries {
@@ -124,6 +127,7 @@ extension Supervisor {
         pending.record(failureRecord(message, failure))
         pending.deadLetters.append((delivery.tag, failure.message))
         tasksFailed += 1
+        countTask(message, state: .failure)
         return false
       }
       return true
@@ -152,6 +156,7 @@ extension Supervisor {
     }
     pending.deadLetters.append((delivery.tag, failure.message))
     tasksFailed += 1
+    countTask(message, state: .failure)
   }
 
   /// Hands `delivery` to the idle `child` and stores STARTED.
@@ -189,6 +194,10 @@ extension Supervisor {
       kill(child.pid, SIGKILL)
       return
     }
+    tasksStartedByName[message.name, default: 0] += 1
+    withTaskMetadata(message, child: child) {
+      logger.debug("task \(message.name)[\(message.id)] started in child \(child.pid)")
+    }
     if !message.options.ignoreResult {
       pending.recordStarted(
         TaskResultRecord(
@@ -224,6 +233,7 @@ extension Supervisor {
   func settle(_ delivery: Delivery, state: TaskState, failure: TaskFailure?) {
     let message = delivery.message
     if state == .revoked { recordTaskEvent("task-revoked", message, ["terminated": false]) }
+    countTask(message, state: state)
     pending.record(
       TaskResultRecord(
         taskID: message.id, state: state, failure: failure, name: message.name,

@@ -128,7 +128,8 @@ extension Supervisor {
 
   /// Reads every pool's queue depth for the status line (autoscaling pools read theirs anyway).
   func refreshDepths() {
-    guard let depths = try? broker.depths(of: configuration.allQueues) else { return }
+    guard let depths = try? broker.depths(of: consumedQueues) else { return }
+    updateQueueMetrics(depths)
     for index in pools.indices {
       pools[index].depth = pools[index].configuration.queues.reduce(0) { $0 + (depths[$1] ?? 0) }
     }

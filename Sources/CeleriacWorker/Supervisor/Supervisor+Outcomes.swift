@@ -6,6 +6,7 @@ extension Supervisor {
   /// so), or a retry request.
   func complete(_ delivery: Delivery, outcome: TaskOutcome, runtime: Duration) {
     let message = delivery.message
+    recordRuntime(message, runtime)
     switch outcome {
     case .success(let value):
       if message.workflow != nil {
@@ -21,6 +22,7 @@ extension Supervisor {
         }
       }
       tasksSucceeded += 1
+      countTask(message, state: .success)
       recordTaskEvent(
         "task-succeeded", message,
         ["result": .string(value.compactDescription), "runtime": .double(runtime.seconds)])
@@ -78,6 +80,7 @@ extension Supervisor {
   func scheduleRetry(_ delivery: Delivery, after delay: Duration, reason: String) {
     var next = delivery.message
     next.retries += 1
+    countTask(next, state: .retry)
     next.eta = Date().addingTimeInterval(delay.seconds)
     logger.info(
       "task \(next.name)[\(next.id)] retry \(next.retries) in \(delay.shortDescription): \(reason)")
@@ -96,6 +99,7 @@ extension Supervisor {
   func fail(_ delivery: Delivery, _ failure: TaskFailure, deadLetter reason: String?) {
     let message = delivery.message
     tasksFailed += 1
+    countTask(message, state: .failure)
     recordTaskEvent(
       "task-failed", message,
       [
@@ -152,6 +156,7 @@ extension Supervisor {
       )
       pending.deferredStarted[message.id] = nil
       pending.redeliveries.append(delivery.tag)
+      countMetric(SupervisorMetrics.redeliveries, [("task", metricTaskName(message))])
     } else if message.options.requeuesWhenLost {
       fail(
         delivery,
@@ -202,6 +207,7 @@ extension Supervisor {
       while let (tag, reason) = pending.deadLetters.first {
         try broker.deadLetter(tag, reason: reason)
         pending.deadLetters.removeFirst()
+        countMetric(SupervisorMetrics.deadLetters)
       }
       brokerSucceeded()
     } catch {

@@ -53,13 +53,27 @@ extension Supervisor {
     case "reserved":
       return .array(
         pools.flatMap(\.reserved).map { taskInfo($0.message, acknowledged: false) })
-    case "scheduled", "revoked":
+    case "scheduled":
+      // Tasks with an ETA wait in the broker (Redis: a sorted set; SQLite: the row's due
+      // time), never in a worker's memory: none is held here.
       return []
+    case "revoked":
+      return .array(revokedTaskIDs.ids.map(JSONValue.string))
+    case "query_task":
+      return queryTasks(request.arguments["ids"])
+    case "rate_limit":
+      return rateLimit(request.arguments)
+    case "autoscale":
+      return autoscale(request.arguments)
+    case "add_consumer":
+      return addConsumer(request.arguments["queue"])
+    case "cancel_consumer":
+      return cancelConsumer(request.arguments["queue"])
     case "registered":
       return .array(registry.names.sorted().map(JSONValue.string))
     case "active_queues":
       return .array(
-        configuration.allQueues.map { queue in
+        consumedQueues.map { queue in
           [
             "name": .string(queue), "routing_key": .string(queue), "durable": true,
             "exchange": ["name": .string(queue), "type": "direct"],
@@ -88,7 +102,7 @@ extension Supervisor {
     }
   }
 
-  private func activeTasks() -> [JSONValue] {
+  func activeTasks() -> [JSONValue] {
     children.values.compactMap { child in
       guard let assignment = child.assignment else { return nil }
       var info = taskInfo(assignment.delivery.message, acknowledged: true)
@@ -106,7 +120,7 @@ extension Supervisor {
     }
   }
 
-  private func taskInfo(_ message: TaskMessage, acknowledged: Bool) -> JSONValue {
+  func taskInfo(_ message: TaskMessage, acknowledged: Bool) -> JSONValue {
     [
       "id": .string(message.id), "name": .string(message.name), "type": .string(message.name),
       "args": .array(message.args), "kwargs": .object(message.kwargs),
@@ -119,7 +133,11 @@ extension Supervisor {
     return [
       "pid": .int(Int64(getpid())),
       "uptime": .int(Int64(Date().timeIntervalSince(startedAt))),
-      "total": ["succeeded": .int(Int64(tasksSucceeded)), "failed": .int(Int64(tasksFailed))],
+      // Celery's shape: tasks accepted, by name; Celeriac's outcome totals beside it.
+      "total": .object(tasksStartedByName.mapValues { .int(Int64($0)) }),
+      "celeriac": [
+        "succeeded": .int(Int64(tasksSucceeded)), "failed": .int(Int64(tasksFailed)),
+      ],
       "pool": [
         "implementation": "celeriac:prefork",
         "max-concurrency": .int(Int64(pools.reduce(0) { $0 + $1.configuration.maximum })),
@@ -143,6 +161,7 @@ extension Supervisor {
     } catch {
       return ["error": .string("cannot revoke: \(error)")]
     }
+    for id in ids { revokedTaskIDs.insert(id) }
     if case .bool(true)? = arguments["terminate"] {
       let signal = Self.signalNumber(arguments["signal"]?.stringValue) ?? SIGTERM
       for child in children.values {
@@ -153,7 +172,9 @@ extension Supervisor {
         kill(child.pid, signal)
       }
     }
-    return ["ok": .string("tasks \(ids.joined(separator: ", ")) flagged as revoked")]
+    return [
+      "ok": .string("tasks {\(ids.map { "'\($0)'" }.joined(separator: ", "))} flagged as revoked")
+    ]
   }
 
   /// `TERM`, `SIGKILL`, `9` → the signal number (only the signals a terminate may send).

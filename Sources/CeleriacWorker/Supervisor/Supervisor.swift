@@ -92,6 +92,12 @@ public final class Supervisor {
   /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
   var controlChannel: (any ControlChannel)?
   var nextControlPoll: ContinuousClock.Instant
+  /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
+  var revokedTaskIDs = RecentTaskIDs()
+  /// Tasks handed to a child, by name (registered names only): Celery's `stats.total`.
+  var tasksStartedByName: [String: Int] = [:]
+  /// What ``SupervisorMetrics`` recorded handles for (used only with `recordsMetrics`).
+  var metrics = SupervisorMetrics()
   /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
   var eventsEnabled = false
   var pendingEvents: [WorkerEvent] = []
@@ -201,6 +207,7 @@ public final class Supervisor {
     advanceShutdown()
     performHousekeeping()
     reportToSystemd()
+    updatePoolMetrics()
   }
 
   /// Whether the loop is done: shutting down and every child is gone.

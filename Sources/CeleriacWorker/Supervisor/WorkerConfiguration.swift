@@ -111,6 +111,9 @@ public struct WorkerConfiguration: Sendable {
   public var deadLetterRetention: Duration
   /// Send Celery's task and worker events (`-E`), for `celery events` and Flower.
   public var sendsTaskEvents = false
+  /// Whether the supervisor records its metrics (``SupervisorMetrics``) through swift-metrics
+  /// (`--metrics-port`); off, it records nothing at all.
+  public var recordsMetrics = false
 
   /// Creates a configuration with every default.
   public init(

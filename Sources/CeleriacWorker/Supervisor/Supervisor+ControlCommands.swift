@@ -1,0 +1,105 @@
+import CeleriacCore
+
+/// The remote-control commands beyond inspection that change what a worker consumes or how
+/// its pools scale, with Celery 5's replies (captured from a Python worker):
+/// `query_task` → `{id: [state, info]}`, `rate_limit` → `{"error": "unknown task"}` for a task
+/// not registered, `autoscale` → `{"ok": "autoscale now max=M min=N"}` or
+/// `{"error": "ValueError('Autoscale not enabled')"}`, `add_consumer` →
+/// `{"ok": "add consumer Q"}`, `cancel_consumer` → `{"ok": "no longer consuming from Q"}`.
+extension Supervisor {
+  /// The most ids one `query_task` looks up.
+  static let maximumQueriedIDs = 10_000
+  /// The longest queue name `add_consumer` accepts.
+  static let maximumQueueNameLength = 256
+
+  /// The queues the pools consume now (`add_consumer` / `cancel_consumer` change them).
+  var consumedQueues: [String] {
+    var seen: Set<String> = []
+    return pools.flatMap(\.configuration.queues).filter { seen.insert($0).inserted }
+  }
+
+  /// `query_task`: each id this worker holds, as `[state, info]` (`active` or `reserved`).
+  func queryTasks(_ argument: JSONValue?) -> JSONValue {
+    let wanted: [String]
+    switch argument {
+    case .string(let id)?: wanted = [id]
+    case .array(let values)?:
+      wanted = values.prefix(Self.maximumQueriedIDs).compactMap(\.stringValue)
+    default: return ["error": "query_task needs ids"]
+    }
+    let ids = Set(wanted)
+    var found: [String: JSONValue] = [:]
+    for info in activeTasks() {
+      guard let id = info["id"]?.stringValue, ids.contains(id) else { continue }
+      found[id] = ["active", info]
+    }
+    for delivery in pools.flatMap(\.reserved) where ids.contains(delivery.message.id) {
+      found[delivery.message.id] = ["reserved", taskInfo(delivery.message, acknowledged: false)]
+    }
+    return .object(found)
+  }
+
+  /// `rate_limit`: Celeriac has no rate limits yet, so a known task's request is refused
+  /// (Celery's `nok` form) rather than acknowledged and ignored.
+  func rateLimit(_ arguments: [String: JSONValue]) -> JSONValue {
+    guard let name = arguments["task_name"]?.stringValue, registry[name] != nil else {
+      return ["error": "unknown task"]
+    }
+    return ["error": "rate limits are not supported by Celeriac workers"]
+  }
+
+  /// `autoscale`: new bounds for every autoscaled pool, clamped to the pool-size limit.
+  func autoscale(_ arguments: [String: JSONValue]) -> JSONValue {
+    guard pools.contains(where: { $0.autoscaler != nil }) else {
+      return ["error": "ValueError('Autoscale not enabled')"]
+    }
+    let limit = WorkerConfiguration.maximumPoolSize
+    var minimum = 0
+    var maximum = 0
+    for index in pools.indices where pools[index].autoscaler != nil {
+      var pool = pools[index].configuration
+      let requestedMaximum = arguments["max"]?.intValue.map { Int(clamping: $0) } ?? pool.maximum
+      let requestedMinimum = arguments["min"]?.intValue.map { Int(clamping: $0) } ?? pool.minimum
+      pool.maximum = min(max(1, requestedMaximum), limit)
+      pool.minimum = min(max(1, requestedMinimum), pool.maximum)
+      guard let resized = makeAutoscaler(pool) else { continue }
+      pools[index].configuration = pool
+      pools[index].autoscaler?.configuration = resized.configuration
+      pools[index].target = min(max(pools[index].target, pool.minimum), pool.maximum)
+      logger.info("remote control: \(pool.name) autoscales \(pool.minimum)…\(pool.maximum)")
+      minimum = pool.minimum
+      maximum = pool.maximum
+    }
+    return ["ok": .string("autoscale now max=\(maximum) min=\(minimum)")]
+  }
+
+  /// `add_consumer`: the first pool also consumes `queue`.
+  func addConsumer(_ argument: JSONValue?) -> JSONValue {
+    guard let queue = Self.queueName(argument) else { return ["error": "add_consumer needs queue"] }
+    if !consumedQueues.contains(queue), !pools.isEmpty {
+      pools[0].configuration.queues.append(queue)
+      pools[0].queueLooksEmpty = false
+      logger.info("remote control: \(pools[0].name) now consumes \(queue)")
+    }
+    return ["ok": .string("add consumer \(queue)")]
+  }
+
+  /// `cancel_consumer`: no pool consumes `queue` any more (its tasks stay in the broker).
+  func cancelConsumer(_ argument: JSONValue?) -> JSONValue {
+    guard let queue = Self.queueName(argument) else {
+      return ["error": "cancel_consumer needs queue"]
+    }
+    for index in pools.indices where pools[index].configuration.queues.contains(queue) {
+      pools[index].configuration.queues.removeAll { $0 == queue }
+      logger.info("remote control: \(pools[index].name) no longer consumes \(queue)")
+    }
+    return ["ok": .string("no longer consuming from \(queue)")]
+  }
+
+  private static func queueName(_ argument: JSONValue?) -> String? {
+    guard let queue = argument?.stringValue, !queue.isEmpty,
+      queue.utf8.count <= maximumQueueNameLength
+    else { return nil }
+    return queue
+  }
+}
