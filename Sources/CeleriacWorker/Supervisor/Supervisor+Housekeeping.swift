@@ -120,7 +120,7 @@ extension Supervisor {
       }, succeeded: tasksSucceeded, failed: tasksFailed)
     do {
       try broker.publishWorkerStatus(
-        status, expiresIn: WorkerConfiguration.defaultStatusInterval * 3)
+        status, expiresIn: WorkerConfiguration.defaultStatusLifetime)
     } catch {
       brokerFailed("publish the worker status", error)
     }

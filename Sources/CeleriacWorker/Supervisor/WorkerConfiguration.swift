@@ -50,8 +50,14 @@ public struct WorkerConfiguration: Sendable {
   public static let maximumPoolSize = 1_000
   /// The highest `--prefetch-multiplier` accepted.
   public static let maximumPrefetchMultiplier = 1_000
-  /// How often the systemd status line may change at most.
-  public static let defaultStatusInterval: Duration = .seconds(2)
+  /// How often the pools' counts and queue depths are read and published (systemd's STATUS
+  /// when it changes, the broker's worker status for `celeriac inspect`): twice a second, so
+  /// what an operator reads is never more than about half a second old (two cheap broker
+  /// calls a turn at most that often).
+  public static let defaultStatusInterval: Duration = .milliseconds(500)
+  /// How long a published worker status lives in the broker: a supervisor that stops
+  /// publishing (killed, or stuck on its broker) drops out of `celeriac inspect` after this.
+  public static let defaultStatusLifetime: Duration = .seconds(6)
   /// How long a supervisor whose broker does not answer at start-up keeps trying before it
   /// exits (Celery's `broker_connection_retry_on_startup`); zero: give up at once.
   public static let defaultBrokerStartupTimeout: Duration = .seconds(300)
