@@ -64,8 +64,8 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        ControlCommand.self, PurgeCommand.self, RevokeCommand.self, DeadLettersCommand.self,
-        BeatCommand.self,
+        ControlCommand.self, EventsCommand.self, PurgeCommand.self, RevokeCommand.self,
+        DeadLettersCommand.self, BeatCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

@@ -89,6 +89,18 @@ enum SQLiteSchema {
           CREATE INDEX control_replies_ticket ON control_replies (ticket);
           """)
     }
+    // Workers' events (`-E`) for `celeriac events`: a bounded log, the newest rows kept.
+    migrator.registerMigration("v5-events") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            routing_key TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created REAL NOT NULL
+          );
+          """)
+    }
     return migrator
   }()
 }

@@ -71,3 +71,81 @@ extension RedisBroker: EventPublishing {
     try perform("publish events") { try RedisFailure.check(client.pipelineSync(commands)) }
   }
 }
+
+extension CeleryEvents {
+  /// The events in one envelope as Celery PUBLISHes it: one event object, or the list of a
+  /// `task.multi`; `nil` when it is not a JSON envelope with a base64 (or plain) JSON body of
+  /// objects, so that a hostile publisher on the channel cannot trap a monitor.
+  public static func decode(_ raw: String) -> [WorkerEvent]? {
+    guard case .object(let envelope)? = try? JSONValue(parsing: raw),
+      case .string(let body)? = envelope["body"]
+    else { return nil }
+    var routingKey: String?
+    var encoding: String?
+    if case .object(let properties)? = envelope["properties"] {
+      encoding = properties["body_encoding"]?.stringValue
+      if case .object(let info)? = properties["delivery_info"] {
+        routingKey = info["routing_key"]?.stringValue
+      }
+    }
+    let bytes: [UInt8]
+    switch encoding {
+    case "base64"?:
+      guard let data = Data(base64Encoded: body) else { return nil }
+      bytes = Array(data)
+    case nil: bytes = Array(body.utf8)
+    default: return nil
+    }
+    guard let parsed = try? JSONValue(parsing: bytes) else { return nil }
+    let objects: [JSONValue]
+    if case .array(let list) = parsed { objects = list } else { objects = [parsed] }
+    var events: [WorkerEvent] = []
+    for object in objects {
+      guard case .object(let fields) = object, let type = fields["type"]?.stringValue else {
+        return nil
+      }
+      events.append(
+        WorkerEvent(
+          routingKey: routingKey ?? type.replacingOccurrences(of: "-", with: "."), fields: fields))
+    }
+    return events
+  }
+}
+
+extension RedisBroker: EventSubscribing {
+  /// PSUBSCRIBEs to every channel of the `celeryev` exchange on this broker's database.
+  public func subscribeEvents() throws -> any EventSubscription {
+    let pattern = CeleryEvents.channel(database: url.database, routingKey: "*")
+    let subscription = try perform("subscribe to events") {
+      try client.subscribeSync(to: pattern, pattern: true)
+    }
+    return RedisEventSubscription(subscription: subscription)
+  }
+}
+
+/// Celery's events from a pattern subscription; envelopes that do not decode are skipped.
+final class RedisEventSubscription: EventSubscription {
+  private let subscription: RedisSubscription
+
+  init(subscription: RedisSubscription) {
+    self.subscription = subscription
+  }
+
+  func next(timeout: Duration) throws -> [WorkerEvent] {
+    let nanoseconds =
+      Int64(clamping: timeout.components.seconds) * 1_000_000_000
+      + timeout.components.attoseconds / 1_000_000_000
+    guard var first = try subscription.nextMessageSync(timeout: .nanoseconds(max(0, nanoseconds)))
+    else { return [] }
+    var events = CeleryEvents.decode(first.readString(length: first.readableBytes) ?? "") ?? []
+    // Whatever else is already here, without waiting.
+    while var more = try subscription.nextMessageSync(timeout: .zero) {
+      events += CeleryEvents.decode(more.readString(length: more.readableBytes) ?? "") ?? []
+    }
+    return events
+  }
+
+  func close() {
+    subscription.closeSync()
+  }
+}

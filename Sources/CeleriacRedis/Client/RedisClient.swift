@@ -258,10 +258,13 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   // MARK: - Pub/sub
 
-  /// Subscribes a new, dedicated connection to `channel` (on the client's event loop).
-  public func subscribeFuture(to channel: String) -> EventLoopFuture<RedisSubscription> {
+  /// Subscribes a new, dedicated connection to `channel` (on the client's event loop); with
+  /// `pattern`, to every channel matching the glob.
+  public func subscribeFuture(to channel: String, pattern: Bool = false) -> EventLoopFuture<
+    RedisSubscription
+  > {
     RedisSubscription.subscribe(
-      to: channel, url: self.url, options: self.options, on: self.group.next())
+      to: channel, pattern: pattern, url: self.url, options: self.options, on: self.group.next())
   }
 
   /// Subscribes a new, dedicated connection to `channel`, suspending until subscribed.
@@ -270,8 +273,8 @@ public final class RedisClient: RedisCommandSending, Sendable {
   }
 
   /// Subscribes a new, dedicated connection to `channel`, blocking until subscribed.
-  public func subscribeSync(to channel: String) throws -> RedisSubscription {
-    try self.subscribeFuture(to: channel).wait()
+  public func subscribeSync(to channel: String, pattern: Bool = false) throws -> RedisSubscription {
+    try self.subscribeFuture(to: channel, pattern: pattern).wait()
   }
 
   // MARK: - Shutdown

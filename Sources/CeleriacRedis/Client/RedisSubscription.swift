@@ -13,13 +13,36 @@ final class PubSubInbox {
   private var waiters = CircularBuffer<Waiter>()
   private var nextID = 0
   private var closedError: RedisError?
+  private let capacity: Int
+  /// Messages dropped, oldest first, because nobody read them before ``capacity`` more came.
+  private(set) var dropped = 0
 
-  /// Takes a pub/sub message (`["message", channel, payload]`, RESP2 array or RESP3 push).
+  /// An inbox that keeps at most `capacity` unread messages (a reader that falls behind a
+  /// busy channel loses the oldest, rather than the process growing without bound).
+  init(capacity: Int = RedisSubscription.defaultInboxCapacity) {
+    self.capacity = max(1, capacity)
+  }
+
+  /// Takes a pub/sub message: `["message", channel, payload]` or, for a pattern subscription,
+  /// `["pmessage", pattern, channel, payload]` (RESP2 array or RESP3 push).
   func deliver(_ value: RESPValue) {
-    guard let elements = value.array, elements.count == 3,
-      elements[0].string == "message", let payload = elements[2].bytes
-    else { return }  // Subscribe confirmations, pmessage and pongs are not waited for.
+    guard let elements = value.array else { return }
+    let payload: ByteBuffer
+    switch (elements.first?.string, elements.count) {
+    case ("message"?, 3):
+      guard let bytes = elements[2].bytes else { return }
+      payload = bytes
+    case ("pmessage"?, 4):
+      guard let bytes = elements[3].bytes else { return }
+      payload = bytes
+    default:
+      return  // Subscribe confirmations and pongs are not waited for.
+    }
     if self.waiters.isEmpty {
+      if self.messages.count >= self.capacity {
+        self.messages.removeFirst()
+        self.dropped += 1
+      }
       self.messages.append(payload)
     } else {
       let waiter = self.waiters.removeFirst()
@@ -67,8 +90,12 @@ final class PubSubInbox {
 /// A connection subscribed to one pub/sub channel (`SUBSCRIBE`), used to wait for a message
 /// with a timeout, e.g. for a task result published on `celery-task-meta-<id>`.
 ///
-/// Messages that arrive while nobody waits are kept, in order, for the next call.
+/// Messages that arrive while nobody waits are kept, in order, for the next call (at most
+/// ``defaultInboxCapacity`` of them; older ones are dropped first).
 public final class RedisSubscription: Sendable {
+  /// How many unread messages a subscription keeps.
+  public static let defaultInboxCapacity = 10_000
+
   /// The subscribed channel.
   public let channel: String
   /// The dedicated connection (in subscribe mode it accepts only pub/sub commands).
@@ -81,9 +108,11 @@ public final class RedisSubscription: Sendable {
     self.inbox = inbox
   }
 
-  /// Opens a new connection to `url` and subscribes it to `channel`.
+  /// Opens a new connection to `url` and subscribes it to `channel`; with `pattern`, to every
+  /// channel matching the glob `channel` (`PSUBSCRIBE`).
   public static func subscribe(
     to channel: String,
+    pattern: Bool = false,
     url: RedisURL,
     options: RedisConnectionOptions = RedisConnectionOptions(),
     on eventLoop: any EventLoop
@@ -104,12 +133,13 @@ public final class RedisSubscription: Sendable {
         let subscription = RedisSubscription(
           channel: channel, connection: connection,
           inbox: NIOLoopBound(inbox, eventLoop: connection.eventLoop))
-        return connection.sendFuture(["SUBSCRIBE", channel])
+        let verb = pattern ? "PSUBSCRIBE" : "SUBSCRIBE"
+        return connection.sendFuture([verb, channel])
           .flatMapThrowing { reply in
-            guard let elements = reply.array, elements.first?.string == "subscribe" else {
+            guard let elements = reply.array, elements.first?.string == verb.lowercased() else {
               throw RedisError(
                 code: .protocolError,
-                message: "Redis at \(endpoint) answered SUBSCRIBE with \(reply)")
+                message: "Redis at \(endpoint) answered \(verb) with \(reply)")
             }
             return subscription
           }
@@ -120,14 +150,18 @@ public final class RedisSubscription: Sendable {
       }
   }
 
-  /// Subscribes as ``subscribe(to:url:options:on:)-(_,_,_,_)`` does, suspending until done.
+  /// Subscribes as ``subscribe(to:pattern:url:options:on:)-(_,_,_,_,_)`` does, suspending until
+  /// done.
   public static func subscribe(
     to channel: String,
+    pattern: Bool = false,
     url: RedisURL,
     options: RedisConnectionOptions = RedisConnectionOptions(),
     on eventLoop: any EventLoop
   ) async throws -> RedisSubscription {
-    try await Self.subscribe(to: channel, url: url, options: options, on: eventLoop).get()
+    try await Self.subscribe(
+      to: channel, pattern: pattern, url: url, options: options, on: eventLoop
+    ).get()
   }
 
   /// The payload of the next message, or `nil` if none arrives within `timeout`; fails with

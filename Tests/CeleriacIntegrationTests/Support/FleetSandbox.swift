@@ -33,6 +33,12 @@ final class FleetSandbox {
     return try sqlite!.run(arguments)
   }
 
+  /// The `--broker` (and `--backend`) flags of the sandbox.
+  var connectionArguments: [String] {
+    if let redis { return ["--broker", redis.brokerURL, "--backend", redis.backendURL] }
+    return ["--broker", sqlite!.brokerURL]
+  }
+
   /// Starts a worker and waits until its pools are ready.
   func worker(_ arguments: [String]) throws -> WorkerProcess {
     if let redis { return try redis.worker(arguments) }
