@@ -137,7 +137,9 @@ struct WorkerOptions: ParsableArguments {
 
   @Flag(
     name: [.customShort("E"), .customLong("task-events")],
-    help: "Send Celery's task and worker events (for celery events and Flower; Redis).")
+    help:
+      "Send Celery's task and worker events (celeriac events on both brokers; celery events and Flower on Redis)."
+  )
   var taskEvents = false
 
   @Option(help: "A JSON file setting any of these options by long name; flags win.")
