@@ -12,6 +12,9 @@
     celery_client.py BROKER_URL BACKEND_URL events
         Captures Celery events (as `celery events` and Flower do) while a task runs; prints the
         event types seen per worker.
+    celery_client.py BROKER_URL BACKEND_URL priority PATH
+        Sends sixteen tasks.record(PATH) with priorities 9, 4, 7, 0, 2, 99, 3 and 6 (twice, no
+        worker needed) and prints their ids and priorities in the order sent.
     celery_client.py BROKER_URL BACKEND_URL workflow
         Canvas messages: a chain of two and of three steps, a link callback, a link_error
         errback, and a chord (which must fail at once, never hang, on a worker without
@@ -48,6 +51,13 @@ def main():
         return
     if command == "workflow":
         workflow(app)
+        return
+    if command == "priority":
+        sent = []
+        for priority in [9, 4, 7, 0, 2, 99, 3, 6] * 2:
+            result = app.send_task("tasks.record", args=(sys.argv[4],), priority=priority)
+            sent.append([result.id, priority])
+        print(json.dumps({"check": "priority", "sent": sent}), flush=True)
         return
     if command == "control":
         control(app)

@@ -3,8 +3,9 @@ import GRDB
 /// The tables of the SQLite broker and result backend, as GRDB migrations.
 ///
 /// Times are `REAL` Unix timestamps. A task row is due when `eta <= now`; a task sent without
-/// an ETA gets its publish time as `eta`, so that the claim index orders every queue by due
-/// time and then by id (publish order), and a claim reads exactly the rows it takes.
+/// an ETA gets its publish time as `eta`, so that the claim index orders every queue by
+/// priority (lower first), due time and then id (publish order), and a claim reads exactly the
+/// rows it takes.
 enum SQLiteSchema {
   static let migrator: DatabaseMigrator = {
     var migrator = DatabaseMigrator()
@@ -67,6 +68,16 @@ enum SQLiteSchema {
             status TEXT NOT NULL,
             expires REAL NOT NULL
           );
+          """)
+    }
+    // Priorities: lower first (Celery's meaning on Redis), then due time, then publish order.
+    // A claim seeks each priority's due rows in `tasks_priority` (so rows not yet due are never
+    // read); `tasks_due` still answers "anything due?" and depths without regard to priority.
+    migrator.registerMigration("v3-priority") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+          CREATE INDEX tasks_priority ON tasks (queue, priority, eta, id) WHERE state = 'queued';
           """)
     }
     return migrator

@@ -8,16 +8,19 @@ public struct TaskDefaults: Sendable {
   public var timeLimit: TimeLimits
   /// Automatic retries on failure; `nil`: none.
   public var retry: RetryPolicy?
+  /// The priority it is sent with (see ``TaskPriority``); `nil`: Celery's default, 0.
+  public var priority: Int?
 
   /// Creates defaults.
   public init(
     queue: String = TaskOptions.defaultQueue, options: TaskOptions = TaskOptions(),
-    timeLimit: TimeLimits = TimeLimits(), retry: RetryPolicy? = nil
+    timeLimit: TimeLimits = TimeLimits(), retry: RetryPolicy? = nil, priority: Int? = nil
   ) {
     self.queue = queue
     self.options = options
     self.timeLimit = timeLimit
     self.retry = retry
+    self.priority = priority
   }
 }
 

@@ -41,6 +41,7 @@ extension TaskMessage {
     {
       return problem
     }
+    if let priority, let problem = TaskPriority.problem(with: priority) { return problem }
     if !(0...TaskMessageLimits.maximumRetries).contains(retries) {
       return "retries must be from 0 to \(TaskMessageLimits.maximumRetries), not \(retries)"
     }

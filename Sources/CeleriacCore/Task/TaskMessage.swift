@@ -38,6 +38,10 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   /// Extra headers that travel with the message (on Redis, in Celery's message headers), e.g.
   /// beat's entry name and due time; `nil` when there are none.
   public var headers: [String: JSONValue]?
+  /// The delivery priority, 0 to 9 with Celery's meaning on Redis: **lower runs first**
+  /// (kombu reads `celery` before `celery\x06\x163` …); `nil` is Celery's default, 0. See
+  /// ``TaskPriority``.
+  public var priority: Int?
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
@@ -47,7 +51,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
     idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil,
-    headers: [String: JSONValue]? = nil
+    headers: [String: JSONValue]? = nil, priority: Int? = nil
   ) {
     self.id = id
     self.name = name
@@ -65,6 +69,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.idempotencyKey = idempotencyKey
     self.workflow = workflow
     self.headers = headers
+    self.priority = priority
   }
 }
 

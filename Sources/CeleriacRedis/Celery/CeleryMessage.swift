@@ -42,7 +42,7 @@ public enum CeleryProtocol {
   /// The separator kombu puts between a queue name and its priority (`celery\x06\x163`).
   public static let prioritySeparator = "\u{06}\u{16}"
   /// kombu's priority steps; step 0 is the queue's own list.
-  public static let priorityLevels = [0, 3, 6, 9]
+  public static let priorityLevels = TaskPriority.redisSteps
 
   /// Header names of Celeriac's own options.
   public enum Header {
@@ -65,6 +65,13 @@ public enum CeleryProtocol {
   /// celery\x06\x163 celery\x06\x166 celery\x06\x169`).
   public static func priorityQueues(of queue: String) -> [String] {
     priorityLevels.map { $0 == 0 ? queue : queue + prioritySeparator + String($0) }
+  }
+
+  /// The list kombu's `_put` pushes a message of `priority` onto (`_q_for_pri`): the queue
+  /// itself for step 0, else `queue\x06\x16<step>`.
+  public static func priorityQueue(of queue: String, priority: Int?) -> String {
+    let step = TaskPriority.redisStep(of: priority ?? TaskPriority.defaultValue)
+    return step == 0 ? queue : queue + prioritySeparator + String(step)
   }
 
   /// The member kombu adds to `_kombu.binding.<queue>` for the default direct exchange.
@@ -140,7 +147,7 @@ public enum CeleryProtocol {
       ("reply_to", .string(replyTo)),
       ("delivery_mode", 2),
       ("delivery_info", .object(["exchange": "", "routing_key": .string(message.queue)])),
-      ("priority", 0),
+      ("priority", .int(Int64(message.priority ?? TaskPriority.defaultValue))),
       ("body_encoding", "base64"),
       ("delivery_tag", .string(deliveryTag)),
     ])
@@ -264,6 +271,13 @@ public enum CeleryProtocol {
         hard: try seconds(limits.first, "timelimit[0] (hard)", fail))
     case let other?:
       throw fail("header 'timelimit' is not [hard, soft]: \(other.compactDescription)")
+    }
+    // kombu clamps a priority into 0…9 and takes anything else as the default: so do we.
+    // Celery always writes a priority; its default, 0, reads as none (the same order).
+    if let priority = properties["priority"]?.intValue,
+      TaskPriority.clamped(priority) != TaskPriority.defaultValue
+    {
+      message.priority = TaskPriority.clamped(priority)
     }
     message.rootID = headers["root_id"]?.stringValue
     message.parentID = headers["parent_id"]?.stringValue
