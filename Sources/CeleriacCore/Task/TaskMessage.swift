@@ -31,6 +31,9 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   public var parentID: String?
   /// The id of the group this task is part of.
   public var groupID: String?
+  /// Its position in that group (Celery's `group_index`): where a chord stores its result
+  /// among the header's.
+  public var groupIndex: Int?
   /// A key that makes a second send of the same work a no-op while the first is known.
   public var idempotencyKey: String?
   /// Callbacks, errbacks, chain steps and chord body that follow this task (Celery's embed).
@@ -51,7 +54,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
     idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil,
-    headers: [String: JSONValue]? = nil, priority: Int? = nil
+    headers: [String: JSONValue]? = nil, priority: Int? = nil, groupIndex: Int? = nil
   ) {
     self.id = id
     self.name = name
@@ -70,6 +73,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.workflow = workflow
     self.headers = headers
     self.priority = priority
+    self.groupIndex = groupIndex
   }
 }
 

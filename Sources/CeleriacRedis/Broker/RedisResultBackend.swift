@@ -208,30 +208,7 @@ extension RedisBroker: OutcomeCommitting {
     publishing messages: [TaskMessage], results: [TaskResultRecord], expiresIn: Duration?,
     acknowledging tags: [DeliveryTag]
   ) throws {
-    let held = heldDeliveries(tags)
-    guard !messages.isEmpty || !results.isEmpty || !held.isEmpty else { return }
-    let (publishing, unbound) = messages.isEmpty ? ([], []) : try publishCommands(messages)
-    var commands: [[any RESPArgument]] = [["MULTI"]]
-    commands += publishing
-    if !results.isEmpty {
-      let backendDatabase = resultDatabase
-      if backendDatabase != url.database { commands.append(["SELECT", backendDatabase]) }
-      commands += RedisResultBackend.storeCommands(results, expiresIn: expiresIn)
-      if backendDatabase != url.database { commands.append(["SELECT", url.database]) }
-    }
-    for (_, acknowledging) in held { commands += acknowledging }
-    commands.append(["EXEC"])
-    try perform("store results and acknowledge") {
-      let replies = try client.pipelineSync(commands)
-      try RedisFailure.check(replies)
-      guard let executed = replies.last?.array else {
-        throw CeleriacError(
-          .brokerUnavailable,
-          "Redis broker \(redactedURL): the results-and-acknowledgements transaction was aborted")
-      }
-      try RedisFailure.check(executed)
-    }
-    noteBound(unbound)
-    forgetDeliveries(held.map(\.0))
+    _ = try transact(
+      publishing: messages, results: results, expiresIn: expiresIn, acknowledging: tags)
   }
 }

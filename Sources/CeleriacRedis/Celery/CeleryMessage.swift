@@ -105,7 +105,7 @@ public enum CeleryProtocol {
       ("eta", message.eta.map { .string(ISO8601.format($0)) } ?? .null),
       ("expires", message.expires.map { .string(ISO8601.format($0)) } ?? .null),
       ("group", message.groupID.map(JSONValue.string) ?? .null),
-      ("group_index", .null),
+      ("group_index", message.groupIndex.map { .int(Int64($0)) } ?? .null),
       ("retries", .int(Int64(message.retries))),
       ("timelimit", .array([number(message.timeLimit.hard), number(message.timeLimit.soft)])),
       ("root_id", .string(message.rootID ?? message.id)),
@@ -282,6 +282,12 @@ public enum CeleryProtocol {
     message.rootID = headers["root_id"]?.stringValue
     message.parentID = headers["parent_id"]?.stringValue
     message.groupID = headers["group"]?.stringValue
+    if let index = try integer(headers["group_index"], "group_index", fail) {
+      guard (0...TaskMessageLimits.maximumGroupIndex).contains(index) else {
+        throw fail("header 'group_index' is out of range: \(index)")
+      }
+      message.groupIndex = Int(index)
+    }
     message.idempotencyKey = headers[Header.idempotencyKey]?.stringValue
     var options = TaskOptions()
     if case .bool(let flag)? = headers["ignore_result"] { options.ignoreResult = flag }
