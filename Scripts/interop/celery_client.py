@@ -15,6 +15,8 @@
     celery_client.py BROKER_URL BACKEND_URL priority PATH
         Sends sixteen tasks.record(PATH) with priorities 9, 4, 7, 0, 2, 99, 3 and 6 (twice, no
         worker needed) and prints their ids and priorities in the order sent.
+    celery_client.py BROKER_URL BACKEND_URL restore GROUP_ID
+        GroupResult.restore(GROUP_ID): the member ids and their values.
     celery_client.py BROKER_URL BACKEND_URL chord
         Chords: twenty tasks.add into tasks.xsum; a header with tasks.fail, whose body must
         raise ChordError and call the body's link_error errback.
@@ -60,6 +62,12 @@ def main():
         return
     if command == "chord":
         chords(app)
+        return
+    if command == "restore":
+        restored = app.GroupResult.restore(sys.argv[4])
+        ids = [result.id for result in restored.results] if restored else None
+        values = restored.get(timeout=20) if restored else None
+        print(json.dumps({"check": "restore", "ids": ids, "values": values}), flush=True)
         return
     if command == "chord_kill":
         chord_kill(app, sys.argv[4], int(sys.argv[5]))

@@ -64,7 +64,8 @@ struct RootCommand: ParsableCommand {
       abstract: "A distributed task queue for Swift: run workers, send tasks, read results.",
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
-        PurgeCommand.self, RevokeCommand.self, BeatCommand.self,
+        PurgeCommand.self, RevokeCommand.self, BeatCommand.self, ChainCommand.self,
+        GroupCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

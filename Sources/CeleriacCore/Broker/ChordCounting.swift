@@ -6,6 +6,10 @@
 /// sorted set, `.s` size, `.t` extra count, `.d` seen parts, `.c` claim), so that Celery and
 /// Celeriac workers can share a chord.
 public protocol ChordCounting: OutcomeCommitting {
+  /// Records a new chord's header size before its header is sent (Celery's
+  /// `set_chord_size`), clearing a claim left by an earlier run of the same group id.
+  func prepareChord(groupID: String, size: Int, expiresIn: Duration?) throws
+
   /// Like ``OutcomeCommitting/commit(publishing:results:expiresIn:acknowledging:)``, and counts
   /// `parts` in the same atomic write. Returns the chords whose last part this commit counted
   /// (this worker now holds their claim).

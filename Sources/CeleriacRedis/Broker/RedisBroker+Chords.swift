@@ -48,6 +48,18 @@ extension RedisBroker: ChordCounting {
     return Array(executed[extraStart..<(extraStart + backendCommands.count)])
   }
 
+  /// `DEL .c` and `SET .s <size> EX <expiry>` on the result database, as Celery's producer
+  /// does.
+  public func prepareChord(groupID: String, size: Int, expiresIn: Duration?) throws {
+    let expiry = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) } ?? 86_400
+    _ = try perform("prepare chord \(groupID)") {
+      try client.sendSync([
+        "EVAL", ChordScripts.prepare, 2, CeleryChord.key(groupID, ".c"),
+        CeleryChord.key(groupID, ".s"), resultDatabase, size, expiry,
+      ]).checked()
+    }
+  }
+
   /// Commits as ``commit(publishing:results:expiresIn:acknowledging:)`` and counts each part
   /// with Celery's algorithm in the same transaction.
   public func commit(

@@ -37,6 +37,14 @@ enum ChordScripts {
     return {ready, 0}
     """
 
+  /// Prepares a chord: KEYS `.c`, `.s`; ARGV: result database, size, expiry in seconds.
+  static let prepare = """
+    redis.call('SELECT', ARGV[1])
+    redis.call('DEL', KEYS[1])
+    redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+    return 1
+    """
+
   /// Reads a chord's parts in header order. KEYS: `.j`. ARGV: the result database.
   static let parts = """
     redis.call('SELECT', ARGV[1])

@@ -59,6 +59,21 @@ public final class RedisResultBackend: ResultBackend {
     return commands
   }
 
+  /// Saves a group where Celery's `GroupResult.restore(id)` finds it: key
+  /// `celery-taskset-meta-<id>` = `{"result": [[id, null], [[[member, null], null], …]]}`.
+  public func saveGroup(_ groupID: String, members: [String], expiresIn: Duration?) throws {
+    let tuple: JSONValue = .array([
+      .array([.string(groupID), .null]),
+      .array(members.map { .array([.array([.string($0), .null]), .null]) }),
+    ])
+    let json = JSONWriter.string(.object(["result": tuple]))
+    let key = CeleryChord.groupKey(groupID)
+    let seconds = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) }
+    let command: [any RESPArgument] =
+      seconds.map { ["SETEX", key, $0, json] } ?? ["SET", key, json]
+    try perform("save group") { _ = try client.sendSync(command).checked() }
+  }
+
   /// Stores and publishes the records in one pipeline.
   public func store(_ records: [TaskResultRecord], expiresIn: Duration?) throws {
     guard !records.isEmpty else { return }
