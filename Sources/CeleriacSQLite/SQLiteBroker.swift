@@ -64,12 +64,12 @@ public final class SQLiteBroker: Broker {
     }
   }
 
-  private typealias EncodedRow = (
+  typealias EncodedRow = (
     id: String, queue: String, payload: String, eta: Double, priority: Int
   )
 
   /// Validates and encodes messages as rows of `tasks`.
-  private func encodeRows(_ messages: [TaskMessage], now: Double) throws -> [EncodedRow] {
+  func encodeRows(_ messages: [TaskMessage], now: Double) throws -> [EncodedRow] {
     var rows: [EncodedRow] = []
     rows.reserveCapacity(messages.count)
     for message in messages {
@@ -91,7 +91,7 @@ public final class SQLiteBroker: Broker {
     return rows
   }
 
-  private static func insert(_ rows: [EncodedRow], now: Double, in db: Database) throws {
+  static func insert(_ rows: [EncodedRow], now: Double, in db: Database) throws {
     guard !rows.isEmpty else { return }
     let insert = try db.cachedStatement(sql: Self.insertSQL)
     for row in rows {
@@ -195,21 +195,21 @@ public final class SQLiteBroker: Broker {
     forget(held)
   }
 
-  private typealias HeldRow = (id: Int64, consumer: String)
+  typealias HeldRow = (id: Int64, consumer: String)
 
   /// The rows of `tags` this broker handed out, with their consumer.
-  private func held(_ tags: [DeliveryTag]) throws -> [HeldRow] {
+  func held(_ tags: [DeliveryTag]) throws -> [HeldRow] {
     let ids = try Self.rowIDs(tags)
     return claimedBy.withLock { held in ids.compactMap { id in held[id].map { (id, $0) } } }
   }
 
-  private func forget(_ rows: [HeldRow]) {
+  func forget(_ rows: [HeldRow]) {
     claimedBy.withLock { held in
       for row in rows { held[row.id] = nil }
     }
   }
 
-  private static func delete(_ rows: [HeldRow], in db: Database) throws {
+  static func delete(_ rows: [HeldRow], in db: Database) throws {
     let delete = try db.cachedStatement(
       sql: "DELETE FROM tasks WHERE id = ? AND state = 'claimed' AND consumer = ?")
     for row in rows {

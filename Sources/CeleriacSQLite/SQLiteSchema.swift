@@ -80,6 +80,30 @@ enum SQLiteSchema {
           CREATE INDEX tasks_priority ON tasks (queue, priority, eta, id) WHERE state = 'queued';
           """)
     }
+    // Chords: the header size (set before the header is sent), the claim of whoever counted
+    // the last part, and each part's outcome, counted in the commit that stores its result.
+    migrator.registerMigration("v4-chords") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE chords (
+            group_id TEXT PRIMARY KEY NOT NULL,
+            size INTEGER,
+            body TEXT,
+            token TEXT,
+            claimed REAL,
+            done INTEGER NOT NULL DEFAULT 0,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX chords_claimed ON chords (claimed) WHERE token IS NOT NULL AND done = 0;
+          CREATE TABLE chord_parts (
+            group_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            PRIMARY KEY (group_id, task_id, position)
+          );
+          """)
+    }
     return migrator
   }()
 }

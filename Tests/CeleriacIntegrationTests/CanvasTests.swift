@@ -78,12 +78,11 @@ struct CanvasTests {
       _ = try await app.group([Signature("tasks.add", options: SendOptions(priority: 99))])
     }
     #expect(try redis.connection().broker.depths(of: ["celery"])["celery"] == 0)
-    let sqlite = try Sandbox()
-    let onSQLite = CeleriacApp(configuration: CeleriacConfiguration(brokerURL: sqlite.brokerURL))
+    let eager = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, alwaysEager: true))
     await #expect(throws: CeleriacError.self) {
-      _ = try await onSQLite.chord([Self.add(1, 1)], body: Signature("tasks.xsum"))
+      _ = try await eager.chord([Self.add(1, 1)], body: Signature("tasks.xsum"))
     }
-    #expect(try sqlite.connection().broker.depths(of: ["celery"])["celery"] == 0)
   }
 
   @Test("celeriac chain and celeriac group wait and print the values")
@@ -98,6 +97,43 @@ struct CanvasTests {
     #expect(group.status == 0 && group.stdout == "[2, 4, 6]\n", "\(group.stdout)\(group.stderr)")
     let empty = try redis.run(["chain", " ", "--wait"])
     #expect(empty.status != 0 && empty.stderr.contains("names no task"), "\(empty.stderr)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test(
+    "A Swift chord of 100 parts with a child SIGKILLed mid-way runs its body once; a failing part fails it",
+    arguments: BrokerKind.allCases)
+  func swiftChordSurvivesKilledChild(kind: BrokerKind) async throws {
+    let broker = try BrokerUnderTest(kind)
+    let path = broker.directory + "/parts.txt"
+    let worker = try broker.worker(["-c", "2"])
+    let app = CeleriacApp(configuration: broker.configuration)
+    let late = SendOptions(options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
+    let header = (0..<100).map { _ in
+      Signature("tasks.record", args: [.string(path), .double(0.05)], options: late)
+    }
+    let body = Signature("tasks.record", args: [.string(path + ".body")], immutable: true)
+    let chord = try await app.chord(header, body: body)
+    #expect(try waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
+    let victim = try #require(worker.childPIDs().first)
+    kill(victim, SIGKILL)
+    #expect(try await chord.get(timeout: .seconds(120)) == .string(chord.id), "\(worker.log)")
+    #expect(Set(recordedOrder(path)).count == 100)
+    #expect(recordedOrder(path + ".body") == [chord.id])
+    #expect(worker.log.contains("lost"))
+
+    let failing = try await app.chord(
+      [Self.add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
+    do {
+      _ = try await failing.get(timeout: .seconds(20))
+      Issue.record("a chord with a failing header succeeded")
+    } catch let failure as TaskFailure {
+      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
+    }
+    let summed = try await app.chord(
+      (0..<20).map { Self.add($0, $0) }, body: Signature("tasks.xsum"))
+    #expect(try await summed.get(timeout: .seconds(20)) == 380)
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }

@@ -30,7 +30,7 @@ public struct ChordPart: Sendable, Equatable {
 }
 
 /// How one header task ended.
-public struct ChordPartOutcome: Sendable, Equatable {
+public struct ChordPartOutcome: Codable, Sendable, Equatable {
   /// The header task's id.
   public var taskID: String
   /// `.success` or a failure state (`.failure`, `.revoked`).
@@ -53,7 +53,7 @@ public struct ChordPartOutcome: Sendable, Equatable {
 
 /// The body of a chord and where it came from: enough to publish it (or fail it) after a crash,
 /// from what the broker stored when the last part was counted.
-public struct ChordBody: Sendable, Equatable {
+public struct ChordBody: Codable, Sendable, Equatable {
   /// The chord's group id.
   public var groupID: String
   /// The body's signature as the header task's embed carried it.
