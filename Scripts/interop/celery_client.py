@@ -17,6 +17,9 @@
         worker needed) and prints their ids and priorities in the order sent.
     celery_client.py BROKER_URL BACKEND_URL restore GROUP_ID
         GroupResult.restore(GROUP_ID): the member ids and their values.
+    celery_client.py BROKER_URL BACKEND_URL mapping
+        celery.map (xmap of tasks.xsum), celery.starmap (xstarmap of tasks.add), chunks of
+        tasks.add, and a map naming an unregistered task.
     celery_client.py BROKER_URL BACKEND_URL chord
         Chords: twenty tasks.add into tasks.xsum; a header with tasks.fail, whose body must
         raise ChordError and call the body's link_error errback.
@@ -62,6 +65,20 @@ def main():
         return
     if command == "chord":
         chords(app)
+        return
+    if command == "mapping":
+        from celery.canvas import chunks as chunked, xmap, xstarmap
+        xsum, add = signature("tasks.xsum", app=app), signature("tasks.add", app=app)
+        sent = [
+            ("map", lambda: xmap(xsum, [[1, 2], [3, 4, 5]], app=app).apply_async()),
+            ("starmap", lambda: xstarmap(add, [(1, 2), (3, 4)], app=app).apply_async()),
+            ("chunks", lambda: chunked(add, [(i, i) for i in range(6)], 3,
+                                       app=app).apply_async()),
+            ("map_unknown", lambda: xmap(signature("tasks.nope", app=app), [1],
+                                         app=app).apply_async()),
+        ]
+        for name, send in sent:
+            print(json.dumps({"check": name, **outcome(send())}), flush=True)
         return
     if command == "restore":
         restored = app.GroupResult.restore(sys.argv[4])
