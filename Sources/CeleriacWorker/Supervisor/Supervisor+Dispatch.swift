@@ -132,7 +132,7 @@ extension Supervisor {
         tasksFailed += 1
         return false
       }
-      return true
+      return !deferForRateLimit(delivery)
     }
   }
 
