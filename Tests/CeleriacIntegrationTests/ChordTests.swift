@@ -64,8 +64,7 @@ struct ChordTests {
     defer { if client.isRunning { kill(client.processIdentifier, SIGKILL) } }
     // Mid-way: a third of the parts have started.
     #expect(try waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
-    let victim = try #require(worker.childPIDs().first)
-    kill(victim, SIGKILL)
+    try killBusyChild(of: worker)
     #expect(try waitUntil(timeout: .seconds(120)) { !client.isRunning })
     client.waitUntilExit()
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""

@@ -18,8 +18,16 @@ extension Supervisor {
     logger.debug(
       "task \(message.name)[\(message.id)] over its rate limit \(limit): back to the broker until its slot in \(String(format: "%.3f", slot - now)) s"
     )
+    rateLimitWakeups.append(clock.now + .seconds(fractional: max(0, slot - now)))
     pending.publishes.append(later)
     pending.acknowledgements.append(delivery.tag)
     return true
+  }
+
+  /// The earliest wake-up for a deferred task still to come (past ones are dropped).
+  func nextRateLimitWakeup() -> ContinuousClock.Instant? {
+    let now = clock.now
+    rateLimitWakeups.removeAll { $0 <= now }
+    return rateLimitWakeups.min()
   }
 }

@@ -74,6 +74,8 @@ public final class Supervisor {
   var pending = PendingWrites()
   /// Per-worker rate limits (``RateLimiter``).
   var rateLimiter = RateLimiter()
+  /// When deferred rate-limited tasks are due again: the loop wakes then to claim them.
+  var rateLimitWakeups: [ContinuousClock.Instant] = []
   var idlePollInterval: Duration = .zero
   var announcedReady = false
   var reloadInProgress = false
