@@ -12,6 +12,20 @@
     celery_client.py BROKER_URL BACKEND_URL events
         Captures Celery events (as `celery events` and Flower do) while a task runs; prints the
         event types seen per worker.
+    celery_client.py BROKER_URL BACKEND_URL priority PATH
+        Sends sixteen tasks.record(PATH) with priorities 9, 4, 7, 0, 2, 99, 3 and 6 (twice, no
+        worker needed) and prints their ids and priorities in the order sent.
+    celery_client.py BROKER_URL BACKEND_URL restore GROUP_ID
+        GroupResult.restore(GROUP_ID): the member ids and their values.
+    celery_client.py BROKER_URL BACKEND_URL mapping
+        celery.map (xmap of tasks.xsum), celery.starmap (xstarmap of tasks.add), chunks of
+        tasks.add, and a map naming an unregistered task.
+    celery_client.py BROKER_URL BACKEND_URL chord
+        Chords: twenty tasks.add into tasks.xsum; a header with tasks.fail, whose body must
+        raise ChordError and call the body's link_error errback.
+    celery_client.py BROKER_URL BACKEND_URL chord_kill PATH COUNT
+        A chord of COUNT tasks.record(PATH, 0.05) (acks-late, requeued when their child dies)
+        into an immutable tasks.record(PATH + ".body"); prints the body's id and waits for it.
     celery_client.py BROKER_URL BACKEND_URL workflow
         Canvas messages: a chain of two and of three steps, a link callback, a link_error
         errback, and a chord (which must fail at once, never hang, on a worker without
@@ -48,6 +62,39 @@ def main():
         return
     if command == "workflow":
         workflow(app)
+        return
+    if command == "chord":
+        chords(app)
+        return
+    if command == "mapping":
+        from celery.canvas import chunks as chunked, xmap, xstarmap
+        xsum, add = signature("tasks.xsum", app=app), signature("tasks.add", app=app)
+        sent = [
+            ("map", lambda: xmap(xsum, [[1, 2], [3, 4, 5]], app=app).apply_async()),
+            ("starmap", lambda: xstarmap(add, [(1, 2), (3, 4)], app=app).apply_async()),
+            ("chunks", lambda: chunked(add, [(i, i) for i in range(6)], 3,
+                                       app=app).apply_async()),
+            ("map_unknown", lambda: xmap(signature("tasks.nope", app=app), [1],
+                                         app=app).apply_async()),
+        ]
+        for name, send in sent:
+            print(json.dumps({"check": name, **outcome(send())}), flush=True)
+        return
+    if command == "restore":
+        restored = app.GroupResult.restore(sys.argv[4])
+        ids = [result.id for result in restored.results] if restored else None
+        values = restored.get(timeout=20) if restored else None
+        print(json.dumps({"check": "restore", "ids": ids, "values": values}), flush=True)
+        return
+    if command == "chord_kill":
+        chord_kill(app, sys.argv[4], int(sys.argv[5]))
+        return
+    if command == "priority":
+        sent = []
+        for priority in [9, 4, 7, 0, 2, 99, 3, 6] * 2:
+            result = app.send_task("tasks.record", args=(sys.argv[4],), priority=priority)
+            sent.append([result.id, priority])
+        print(json.dumps({"check": "priority", "sent": sent}), flush=True)
         return
     if command == "control":
         control(app)
@@ -97,6 +144,40 @@ def workflow(app):
     result = outcome(chord([add(1, 1), add(2, 2)], body).apply_async(), timeout=15)
     result["elapsed"] = time.monotonic() - started
     print(json.dumps({"check": "chord", **result}), flush=True)
+
+
+def chords(app):
+    """A chord that sums, and one whose header fails."""
+    add = lambda *args: signature("tasks.add", args=args, app=app)  # noqa: E731
+    started = time.monotonic()
+    result = chord([add(i, i) for i in range(20)], signature("tasks.xsum", app=app))()
+    checked = outcome(result, timeout=30)
+    checked["elapsed"] = time.monotonic() - started
+    print(json.dumps({"check": "chord20", **checked}), flush=True)
+    errback_id = str(uuid.uuid4())
+    body = signature("tasks.xsum", app=app).set(
+        link_error=signature("tasks.add", args=(5, 5), immutable=True,
+                             app=app).set(task_id=errback_id))
+    started = time.monotonic()
+    failing = chord([add(1, 1), signature("tasks.fail", args=("boom",), app=app)], body)()
+    checked = outcome(failing, timeout=30)
+    checked["elapsed"] = time.monotonic() - started
+    checked["errback"] = outcome(app.AsyncResult(errback_id))
+    # The handle above re-raises its header's error first (Celery does so with its own
+    # workers too); the body's own result holds the ChordError.
+    checked["body"] = outcome(app.AsyncResult(failing.id))
+    print(json.dumps({"check": "chord_failing_header", **checked}), flush=True)
+
+
+def chord_kill(app, path, count):
+    """A long chord whose header tasks survive a lost child (acks-late, requeued)."""
+    late = {"celeriac_acks_late": True, "celeriac_reject_on_worker_lost": True}
+    header = [signature("tasks.record", args=(path, 0.05), app=app).set(headers=late)
+              for _ in range(count)]
+    body = signature("tasks.record", args=(path + ".body",), immutable=True, app=app)
+    result = chord(header, body)()
+    print(json.dumps({"check": "sent", "body": result.id}), flush=True)
+    print(json.dumps({"check": "chord_kill", **outcome(result, timeout=120)}), flush=True)
 
 
 def control(app):

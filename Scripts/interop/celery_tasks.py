@@ -32,6 +32,11 @@ def add(x, y):
     return x + y
 
 
+@app.task(name="tasks.xsum")
+def xsum(numbers):
+    return sum(numbers)
+
+
 @app.task(name="tasks.fail")
 def fail(message=None):
     raise ValueError(message or "failed on purpose")

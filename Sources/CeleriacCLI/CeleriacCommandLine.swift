@@ -65,7 +65,7 @@ struct RootCommand: ParsableCommand {
       subcommands: [
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
         ControlCommand.self, EventsCommand.self, PurgeCommand.self, RevokeCommand.self,
-        DeadLettersCommand.self, BeatCommand.self,
+        DeadLettersCommand.self, BeatCommand.self, ChainCommand.self, GroupCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

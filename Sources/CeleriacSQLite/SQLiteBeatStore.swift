@@ -103,7 +103,11 @@ public final class SQLiteBeatStore: BeatStore {
       }
       let eta = message.eta?.timeIntervalSince1970 ?? now
       try db.execute(
-        sql: SQLiteBroker.insertSQL, arguments: [message.id, message.queue, payload, eta, now])
+        sql: SQLiteBroker.insertSQL,
+        arguments: [
+          message.id, message.queue, payload, eta, now,
+          message.priority ?? TaskPriority.defaultValue,
+        ])
       try db.execute(
         sql: """
           INSERT INTO beat_runs (name, last_due) VALUES (?, ?)

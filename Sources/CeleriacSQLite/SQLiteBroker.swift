@@ -64,10 +64,12 @@ public final class SQLiteBroker: Broker {
     }
   }
 
-  private typealias EncodedRow = (id: String, queue: String, payload: String, eta: Double)
+  typealias EncodedRow = (
+    id: String, queue: String, payload: String, eta: Double, priority: Int
+  )
 
   /// Validates and encodes messages as rows of `tasks`.
-  private func encodeRows(_ messages: [TaskMessage], now: Double) throws -> [EncodedRow] {
+  func encodeRows(_ messages: [TaskMessage], now: Double) throws -> [EncodedRow] {
     var rows: [EncodedRow] = []
     rows.reserveCapacity(messages.count)
     for message in messages {
@@ -80,16 +82,20 @@ public final class SQLiteBroker: Broker {
           .malformedMessage, "cannot encode task \(message.id) (\(message.name)): \(error)")
       }
       try PayloadLimit.check(payload, of: message, maximum: maximumPayloadBytes)
-      rows.append((message.id, message.queue, payload, message.eta?.timeIntervalSince1970 ?? now))
+      rows.append(
+        (
+          message.id, message.queue, payload, message.eta?.timeIntervalSince1970 ?? now,
+          message.priority ?? TaskPriority.defaultValue
+        ))
     }
     return rows
   }
 
-  private static func insert(_ rows: [EncodedRow], now: Double, in db: Database) throws {
+  static func insert(_ rows: [EncodedRow], now: Double, in db: Database) throws {
     guard !rows.isEmpty else { return }
     let insert = try db.cachedStatement(sql: Self.insertSQL)
     for row in rows {
-      insert.setUncheckedArguments([row.id, row.queue, row.payload, row.eta, now])
+      insert.setUncheckedArguments([row.id, row.queue, row.payload, row.eta, now, row.priority])
       try insert.execute()
     }
   }
@@ -107,7 +113,8 @@ public final class SQLiteBroker: Broker {
     }
   }
 
-  /// Claims up to `limit` due rows, earlier queues first, each queue by due time then id.
+  /// Claims up to `limit` due rows, earlier queues first, each queue by priority (lower
+  /// first), due time, then id.
   /// Rows whose payload is not a task message go to dead-letter in the same transaction.
   public func claim(from queues: [String], limit: Int, consumer: ConsumerIdentity) throws
     -> ClaimBatch
@@ -122,40 +129,10 @@ public final class SQLiteBroker: Broker {
       let take = try db.cachedStatement(sql: Self.claimSQL)
       var batch = ClaimBatch()
       for queue in queues {
-        while batch.deliveries.count < limit {
-          let wanted = limit - batch.deliveries.count
-          let rows = try Row.fetchAll(
-            take, arguments: [consumer.id, leaseExpires, queue, now, wanted])
-          if rows.isEmpty { break }
-          let claimed = rows.map(ClaimedRow.init).sorted { ($0.eta, $0.id) < ($1.eta, $1.id) }
-          claimedBy.withLock { held in
-            for row in claimed { held[row.id] = consumer.id }
-          }
-          var malformed = 0
-          for row in claimed {
-            do {
-              // The parser's fast path for the shape Celeriac writes, Codable for the rest.
-              let message =
-                try (try? JSONValue(parsing: row.payload)).flatMap(TaskMessage.init(jsonValue:))
-                ?? JSONCoding.decode(TaskMessage.self, from: row.payload)
-              try message.validate()
-              batch.deliveries.append(
-                Delivery(
-                  tag: DeliveryTag(rawValue: String(row.id)), message: message,
-                  redeliveries: row.redeliveries, messageJSON: row.payload))
-            } catch {
-              malformed += 1
-              let reason = "malformed task message: \(Self.describe(error))"
-              try Self.moveToDeadLetter(
-                db, id: row.id, consumer: consumer.id, reason: reason, now: now)
-              _ = claimedBy.withLock { $0.removeValue(forKey: row.id) }
-              batch.deadLettered.append(
-                DeadLetterEntry(
-                  taskID: row.taskID, queue: row.queue, reason: reason, payload: row.payload))
-            }
-          }
-          // Only go round again to make up for rows that went to dead-letter.
-          if malformed == 0 { break }
+        for priority in TaskPriority.range where batch.deliveries.count < limit {
+          try claimRows(
+            of: queue, priority: priority, using: take, into: &batch, limit: limit,
+            consumer: consumer, leaseExpires: leaseExpires, now: now, in: db)
         }
         if batch.deliveries.count >= limit { break }
       }
@@ -163,6 +140,51 @@ public final class SQLiteBroker: Broker {
     }
     lastClaimWasFull.withLock { $0 = batch.deliveries.count >= limit }
     return batch
+  }
+
+  /// Claims due rows of one queue and priority into `batch`, up to `limit` in all, going round
+  /// again only to make up for rows that went to dead-letter.
+  private func claimRows(
+    of queue: String, priority: Int, using take: Statement, into batch: inout ClaimBatch,
+    limit: Int, consumer: ConsumerIdentity, leaseExpires: Double, now: Double, in db: Database
+  ) throws {
+    while batch.deliveries.count < limit {
+      let wanted = limit - batch.deliveries.count
+      let rows = try Row.fetchAll(
+        take, arguments: [consumer.id, leaseExpires, queue, priority, now, wanted])
+      if rows.isEmpty { break }
+      let claimed = rows.map(ClaimedRow.init).sorted {
+        ($0.priority, $0.eta, $0.id) < ($1.priority, $1.eta, $1.id)
+      }
+      claimedBy.withLock { held in
+        for row in claimed { held[row.id] = consumer.id }
+      }
+      var malformed = 0
+      for row in claimed {
+        do {
+          // The parser's fast path for the shape Celeriac writes, Codable for the rest.
+          let message =
+            try (try? JSONValue(parsing: row.payload)).flatMap(TaskMessage.init(jsonValue:))
+            ?? JSONCoding.decode(TaskMessage.self, from: row.payload)
+          try message.validate()
+          batch.deliveries.append(
+            Delivery(
+              tag: DeliveryTag(rawValue: String(row.id)), message: message,
+              redeliveries: row.redeliveries, messageJSON: row.payload))
+        } catch {
+          malformed += 1
+          let reason = "malformed task message: \(Self.describe(error))"
+          try Self.moveToDeadLetter(
+            db, id: row.id, consumer: consumer.id, reason: reason, now: now)
+          _ = claimedBy.withLock { $0.removeValue(forKey: row.id) }
+          batch.deadLettered.append(
+            DeadLetterEntry(
+              taskID: row.taskID, queue: row.queue, reason: reason, payload: row.payload))
+        }
+      }
+      // Only go round again to make up for rows that went to dead-letter.
+      if malformed == 0 { break }
+    }
   }
 
   /// Deletes the rows of the given deliveries that are still claimed by the consumer they
@@ -176,21 +198,21 @@ public final class SQLiteBroker: Broker {
     forget(held)
   }
 
-  private typealias HeldRow = (id: Int64, consumer: String)
+  typealias HeldRow = (id: Int64, consumer: String)
 
   /// The rows of `tags` this broker handed out, with their consumer.
-  private func held(_ tags: [DeliveryTag]) throws -> [HeldRow] {
+  func held(_ tags: [DeliveryTag]) throws -> [HeldRow] {
     let ids = try Self.rowIDs(tags)
     return claimedBy.withLock { held in ids.compactMap { id in held[id].map { (id, $0) } } }
   }
 
-  private func forget(_ rows: [HeldRow]) {
+  func forget(_ rows: [HeldRow]) {
     claimedBy.withLock { held in
       for row in rows { held[row.id] = nil }
     }
   }
 
-  private static func delete(_ rows: [HeldRow], in db: Database) throws {
+  static func delete(_ rows: [HeldRow], in db: Database) throws {
     let delete = try db.cachedStatement(
       sql: "DELETE FROM tasks WHERE id = ? AND state = 'claimed' AND consumer = ?")
     for row in rows {
@@ -346,16 +368,17 @@ public final class SQLiteBroker: Broker {
   // MARK: - Statements and helpers
 
   static let insertSQL = """
-    INSERT INTO tasks (task_id, queue, payload, eta, state, redeliveries, created)
-    VALUES (?, ?, ?, ?, 'queued', 0, ?)
+    INSERT INTO tasks (task_id, queue, payload, eta, state, redeliveries, created, priority)
+    VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)
     """
 
   static let claimSQL = """
     UPDATE tasks SET state = 'claimed', consumer = ?, lease_expires = ?
     WHERE id IN (
-      SELECT id FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?
+      SELECT id FROM tasks INDEXED BY tasks_priority
+      WHERE state = 'queued' AND queue = ? AND priority = ? AND eta <= ?
       ORDER BY eta, id LIMIT ?)
-    RETURNING id, task_id, queue, payload, eta, redeliveries
+    RETURNING id, task_id, queue, payload, eta, redeliveries, priority
     """
 
   // The claimed rows are few (those in flight): one small partial index serves both.
@@ -389,6 +412,7 @@ public final class SQLiteBroker: Broker {
     var payload: String
     var eta: Double
     var redeliveries: Int
+    var priority: Int
 
     init(_ row: Row) {
       id = row[0]
@@ -397,6 +421,7 @@ public final class SQLiteBroker: Broker {
       payload = row[3]
       eta = row[4]
       redeliveries = row[5]
+      priority = row[6]
     }
   }
 

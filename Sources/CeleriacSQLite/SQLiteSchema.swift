@@ -3,8 +3,9 @@ import GRDB
 /// The tables of the SQLite broker and result backend, as GRDB migrations.
 ///
 /// Times are `REAL` Unix timestamps. A task row is due when `eta <= now`; a task sent without
-/// an ETA gets its publish time as `eta`, so that the claim index orders every queue by due
-/// time and then by id (publish order), and a claim reads exactly the rows it takes.
+/// an ETA gets its publish time as `eta`, so that the claim index orders every queue by
+/// priority (lower first), due time and then id (publish order), and a claim reads exactly the
+/// rows it takes.
 enum SQLiteSchema {
   static let migrator: DatabaseMigrator = {
     var migrator = DatabaseMigrator()
@@ -87,6 +88,40 @@ enum SQLiteSchema {
             expires REAL NOT NULL
           );
           CREATE INDEX control_replies_ticket ON control_replies (ticket);
+          """)
+    }
+    // Priorities: lower first (Celery's meaning on Redis), then due time, then publish order.
+    // A claim seeks each priority's due rows in `tasks_priority` (so rows not yet due are never
+    // read); `tasks_due` still answers "anything due?" and depths without regard to priority.
+    migrator.registerMigration("v3-priority") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+          CREATE INDEX tasks_priority ON tasks (queue, priority, eta, id) WHERE state = 'queued';
+          """)
+    }
+    // Chords: the header size (set before the header is sent), the claim of whoever counted
+    // the last part, and each part's outcome, counted in the commit that stores its result.
+    migrator.registerMigration("v4-chords") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE chords (
+            group_id TEXT PRIMARY KEY NOT NULL,
+            size INTEGER,
+            body TEXT,
+            token TEXT,
+            claimed REAL,
+            done INTEGER NOT NULL DEFAULT 0,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX chords_claimed ON chords (claimed) WHERE token IS NOT NULL AND done = 0;
+          CREATE TABLE chord_parts (
+            group_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            PRIMARY KEY (group_id, task_id, position)
+          );
           """)
     }
     // Workers' events (`-E`) for `celeriac events`: a bounded log, the newest rows kept.

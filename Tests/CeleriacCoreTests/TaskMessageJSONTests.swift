@@ -16,7 +16,7 @@ struct TaskMessageJSONTests {
     workflow: TaskWorkflow(
       callbacks: [["task": "tasks.cb"]], errbacks: [["task": "tasks.eb"]],
       chain: [["task": "tasks.next"]], chord: ["task": "tasks.body"]),
-    headers: ["celeriac_beat_entry": "nightly"])
+    headers: ["celeriac_beat_entry": "nightly"], priority: 3, groupIndex: 7)
 
   static let minimal = TaskMessage(id: "m", name: "tasks.noop")
 
@@ -54,7 +54,7 @@ struct TaskMessageJSONTests {
   /// `jsonValue` too (and to `full` above), or the child would never receive it.
   @Test("every stored property is covered")
   func coversEveryProperty() {
-    #expect(Mirror(reflecting: Self.full).children.count == 16)
+    #expect(Mirror(reflecting: Self.full).children.count == 18)
     #expect(Mirror(reflecting: Self.full.timeLimit).children.count == 2)
     #expect(Mirror(reflecting: Self.full.options).children.count == 4)
     #expect(Mirror(reflecting: Self.full.workflow!).children.count == 4)

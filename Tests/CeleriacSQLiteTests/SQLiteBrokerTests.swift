@@ -269,10 +269,12 @@ struct SQLiteBrokerTests {
   func claimUsesIndex() throws {
     try withStore { broker, _, _ in
       let plan = try broker.store.rows(
-        "EXPLAIN QUERY PLAN " + SQLiteBroker.claimSQL, ["w", 0, "celery", 0, 1]
+        "EXPLAIN QUERY PLAN " + SQLiteBroker.claimSQL, ["w", 0, "celery", 0, 0, 1]
       ).map { $0["detail"] as String }
       #expect(
-        plan.contains { $0.contains("SEARCH tasks USING INDEX tasks_due (queue=? AND eta<?)") })
+        plan.contains {
+          $0.contains("SEARCH tasks USING INDEX tasks_priority (queue=? AND priority=? AND eta<?)")
+        }, "\(plan)")
       #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.hasPrefix("SCAN") })
       let depth = try broker.store.rows(
         "EXPLAIN QUERY PLAN " + SQLiteBroker.depthSQL, ["celery", 0]

@@ -171,7 +171,7 @@ public final class CeleriacApp: Sendable {
       id: id, name: name, args: args, kwargs: kwargs, queue: options.queue ?? defaults.queue,
       eta: eta, expires: options.expires, timeLimit: options.timeLimit ?? defaults.timeLimit,
       options: options.options ?? defaults.options, rootID: id,
-      idempotencyKey: options.idempotencyKey)
+      idempotencyKey: options.idempotencyKey, priority: options.priority ?? defaults.priority)
   }
 
   /// A handle on a task sent earlier, by id. No broker I/O happens here (the first call of

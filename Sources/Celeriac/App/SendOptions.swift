@@ -18,12 +18,15 @@ public struct SendOptions: Sendable {
   public var options: TaskOptions?
   /// Send at most once while a task with this key is known (see ``CeleriacApp/send(_:args:kwargs:options:)``).
   public var idempotencyKey: String?
+  /// The priority, 0 to 9, lower first (see ``TaskPriority``); `nil`: the task's default.
+  /// Out of range, the send throws ``CeleriacError`` `.malformedMessage`.
+  public var priority: Int?
 
   /// Creates options; every field defaults to "as the task says".
   public init(
     queue: String? = nil, countdown: Duration? = nil, eta: Date? = nil, expires: Date? = nil,
     taskID: String? = nil, timeLimit: TimeLimits? = nil, options: TaskOptions? = nil,
-    idempotencyKey: String? = nil
+    idempotencyKey: String? = nil, priority: Int? = nil
   ) {
     self.queue = queue
     self.countdown = countdown
@@ -33,5 +36,6 @@ public struct SendOptions: Sendable {
     self.timeLimit = timeLimit
     self.options = options
     self.idempotencyKey = idempotencyKey
+    self.priority = priority
   }
 }

@@ -20,6 +20,7 @@ struct SendCommand: ParsableCommand {
   @Option(help: "Run no sooner than this many seconds from now.") var countdown: Double?
   @Option(help: "Revoke if not started within this many seconds.") var expires: Double?
   @Option(help: "Send only once while a task with this key is known.") var idempotencyKey: String?
+  @Option(help: "The priority, 0 to 9; lower runs first (Celery on Redis).") var priority: Int?
   @Option(help: "Send the same task this many times in one batch (prints every id).") var count:
     Int = 1
   @Flag(help: "Wait for the result and print it.") var wait = false
@@ -36,6 +37,9 @@ struct SendCommand: ParsableCommand {
     }
     if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
       throw ValidationError(problem)
+    }
+    if let priority, let problem = TaskPriority.problem(with: priority) {
+      throw ValidationError("--\(problem)")
     }
     guard (1...Self.maximumCount).contains(count) else {
       throw ValidationError("--count must be from 1 to \(Self.maximumCount), got \(count)")
@@ -57,7 +61,8 @@ struct SendCommand: ParsableCommand {
     }
     let options = SendOptions(
       queue: queue, countdown: countdown.map { .seconds(fractional: $0) },
-      expires: expires.map { Date().addingTimeInterval($0) }, idempotencyKey: idempotencyKey)
+      expires: expires.map { Date().addingTimeInterval($0) }, idempotencyKey: idempotencyKey,
+      priority: priority)
     if idempotencyKey != nil {
       let message = app.makeMessage(
         name, args: positional, kwargs: keywordArguments, options: options)

@@ -8,16 +8,24 @@ public struct TaskDefaults: Sendable {
   public var timeLimit: TimeLimits
   /// Automatic retries on failure; `nil`: none.
   public var retry: RetryPolicy?
+  /// The priority it is sent with (see ``TaskPriority``); `nil`: Celery's default, 0.
+  public var priority: Int?
+  /// How often each worker starts it at most (Celery's `rate_limit`); `nil`: no limit. A task
+  /// over its rate waits in the broker (sent back with an ETA), never in a child.
+  public var rateLimit: RateLimit?
 
   /// Creates defaults.
   public init(
     queue: String = TaskOptions.defaultQueue, options: TaskOptions = TaskOptions(),
-    timeLimit: TimeLimits = TimeLimits(), retry: RetryPolicy? = nil
+    timeLimit: TimeLimits = TimeLimits(), retry: RetryPolicy? = nil, priority: Int? = nil,
+    rateLimit: RateLimit? = nil
   ) {
     self.queue = queue
     self.options = options
     self.timeLimit = timeLimit
     self.retry = retry
+    self.priority = priority
+    self.rateLimit = rateLimit
   }
 }
 

@@ -21,6 +21,8 @@ extension TaskMessage {
     if let idempotencyKey { fields["idempotencyKey"] = .string(idempotencyKey) }
     if let workflow { fields["workflow"] = workflow.jsonValue }
     if let headers { fields["headers"] = .object(headers) }
+    if let priority { fields["priority"] = .int(Int64(priority)) }
+    if let groupIndex { fields["groupIndex"] = .int(Int64(groupIndex)) }
     return .object(fields)
   }
 }
@@ -83,7 +85,15 @@ extension TaskMessage {
       default: return nil
       }
     }
+    func optionalInt(_ key: String) -> Int?? {
+      switch fields[key] {
+      case nil: return .some(nil)
+      case .int(let value)?: return Int(exactly: value).map { .some($0) }
+      default: return nil
+      }
+    }
     guard let eta = optionalDate("eta"), let expires = optionalDate("expires"),
+      let priority = optionalInt("priority"), let groupIndex = optionalInt("groupIndex"),
       let rootID = optionalString("rootID"), let parentID = optionalString("parentID"),
       let groupID = optionalString("groupID"),
       let idempotencyKey = optionalString("idempotencyKey")
@@ -102,13 +112,14 @@ extension TaskMessage {
     let known: Set<String> = [
       "id", "name", "args", "kwargs", "queue", "eta", "expires", "retries", "timeLimit",
       "options", "rootID", "parentID", "groupID", "idempotencyKey", "workflow", "headers",
+      "priority", "groupIndex",
     ]
     guard fields.keys.allSatisfy(known.contains) else { return nil }
     self.init(
       id: id, name: name, args: args, kwargs: kwargs, queue: queue, eta: eta, expires: expires,
       retries: retryCount, timeLimit: timeLimit, options: options, rootID: rootID,
       parentID: parentID, groupID: groupID, idempotencyKey: idempotencyKey, workflow: workflow,
-      headers: headers)
+      headers: headers, priority: priority, groupIndex: groupIndex)
   }
 }
 

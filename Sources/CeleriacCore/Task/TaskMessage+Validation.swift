@@ -18,6 +18,8 @@ public enum TaskMessageLimits {
   public static let earliestDate = ISO8601.earliest
   /// The latest ETA or expiry accepted (ISO 8601's last year).
   public static let latestDate = ISO8601.latest
+  /// The largest position in a group (a chord's header) a message may name.
+  public static let maximumGroupIndex: Int64 = 10_000_000
   /// The largest encoded message a producer may publish, by default: 16 MiB.
   public static let defaultMaximumPayloadBytes = 16 * 1024 * 1024
 }
@@ -40,6 +42,11 @@ extension TaskMessage {
       let problem = TaskMessageLimits.timeLimit.problem(with: hard, name: "hard time limit")
     {
       return problem
+    }
+    if let priority, let problem = TaskPriority.problem(with: priority) { return problem }
+    if let groupIndex, !(0...TaskMessageLimits.maximumGroupIndex).contains(Int64(groupIndex)) {
+      return
+        "group index must be from 0 to \(TaskMessageLimits.maximumGroupIndex), not \(groupIndex)"
     }
     if !(0...TaskMessageLimits.maximumRetries).contains(retries) {
       return "retries must be from 0 to \(TaskMessageLimits.maximumRetries), not \(retries)"

@@ -31,6 +31,9 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   public var parentID: String?
   /// The id of the group this task is part of.
   public var groupID: String?
+  /// Its position in that group (Celery's `group_index`): where a chord stores its result
+  /// among the header's.
+  public var groupIndex: Int?
   /// A key that makes a second send of the same work a no-op while the first is known.
   public var idempotencyKey: String?
   /// Callbacks, errbacks, chain steps and chord body that follow this task (Celery's embed).
@@ -38,6 +41,10 @@ public struct TaskMessage: Codable, Sendable, Equatable {
   /// Extra headers that travel with the message (on Redis, in Celery's message headers), e.g.
   /// beat's entry name and due time; `nil` when there are none.
   public var headers: [String: JSONValue]?
+  /// The delivery priority, 0 to 9 with Celery's meaning on Redis: **lower runs first**
+  /// (kombu reads `celery` before `celery\x06\x163` …); `nil` is Celery's default, 0. See
+  /// ``TaskPriority``.
+  public var priority: Int?
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
@@ -47,7 +54,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),
     rootID: String? = nil, parentID: String? = nil, groupID: String? = nil,
     idempotencyKey: String? = nil, workflow: TaskWorkflow? = nil,
-    headers: [String: JSONValue]? = nil
+    headers: [String: JSONValue]? = nil, priority: Int? = nil, groupIndex: Int? = nil
   ) {
     self.id = id
     self.name = name
@@ -65,6 +72,8 @@ public struct TaskMessage: Codable, Sendable, Equatable {
     self.idempotencyKey = idempotencyKey
     self.workflow = workflow
     self.headers = headers
+    self.priority = priority
+    self.groupIndex = groupIndex
   }
 }
 

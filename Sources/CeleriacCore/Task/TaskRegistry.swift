@@ -42,8 +42,11 @@ public struct TaskRegistry: Sendable {
       })
   }
 
-  /// The task registered under `name`.
-  public subscript(name: String) -> RegisteredTask? { tasks[name] }
+  /// The task registered under `name`, or Celery's built-in `celery.map` / `celery.starmap`
+  /// over the registered tasks (``CeleryBuiltinTasks``).
+  public subscript(name: String) -> RegisteredTask? {
+    tasks[name] ?? CeleryBuiltinTasks.task(named: name, in: self)
+  }
 
   /// Every registered name, sorted.
   public var names: [String] { tasks.keys.sorted() }

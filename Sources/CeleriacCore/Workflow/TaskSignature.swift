@@ -6,7 +6,7 @@ import Foundation
 /// Only plain task signatures are read (`subtask_type` null); a group, chain or chord used as a
 /// signature is refused with a reason. The options Celeriac honours are `task_id`, `queue`
 /// (or `routing_key`), `countdown`, `expires`, `link`, `link_error`, `time_limit`,
-/// `soft_time_limit` and `ignore_result`; others are ignored as a Celery worker's router would
+/// `soft_time_limit`, `ignore_result` and `priority` (clamped into 0…9 as kombu does); others are ignored as a Celery worker's router would
 /// ignore unknown ones.
 public struct TaskSignature: Sendable, Equatable {
   /// The task name.
@@ -82,6 +82,9 @@ public struct TaskSignature: Sendable, Equatable {
       soft: try seconds("soft_time_limit", range: .positive),
       hard: try seconds("time_limit", range: .positive))
     if case .bool(let flag)? = options["ignore_result"] { message.options.ignoreResult = flag }
+    if let priority = options["priority"]?.intValue {
+      message.priority = TaskPriority.clamped(priority)
+    }
     let workflow = TaskWorkflow(
       callbacks: Self.list(options["link"]), errbacks: Self.list(options["link_error"]),
       chain: chain.flatMap { $0.isEmpty ? nil : $0 })

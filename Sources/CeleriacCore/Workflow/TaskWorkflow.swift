@@ -35,9 +35,21 @@ public struct TaskWorkflow: Codable, Sendable, Equatable {
   /// Why a worker cannot honour this workflow, or `nil` when every part is a plain task
   /// signature it can publish: chords (their parts must be counted across workers) and nested
   /// canvas signatures (a group or chain used as a callback or step) are refused.
-  public var unsupportedReason: String? {
+  public var unsupportedReason: String? { unsupportedReason(countingChords: false) }
+
+  /// Why a worker cannot honour this workflow; with `countingChords` (its broker counts chord
+  /// parts, ``ChordCounting``) a chord part is refused only when its body is not a plain task
+  /// signature.
+  public func unsupportedReason(countingChords: Bool) -> String? {
     if let chord, chord != .null {
-      return "the task is part of a chord, which this worker does not run yet"
+      guard countingChords else {
+        return "the task is part of a chord, which this worker does not run yet"
+      }
+      do {
+        _ = try TaskSignature(chord)
+      } catch {
+        return "chord body: \(error.message)"
+      }
     }
     for (part, signatures) in [
       ("link", callbacks ?? []), ("link_error", errbacks ?? []), ("chain", chain ?? []),

@@ -72,6 +72,11 @@ public final class RedisBroker: Broker {
     }
   }
 
+  /// The `origin` header of the messages this broker publishes.
+  var producerOrigin: String { origin }
+  /// The `reply_to` property of the messages this broker publishes.
+  var producerReplyTo: String { replyTo }
+
   /// The URL without its password.
   public var redactedURL: String { url.redactedDescription }
 

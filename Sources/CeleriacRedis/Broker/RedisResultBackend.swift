@@ -59,6 +59,21 @@ public final class RedisResultBackend: ResultBackend {
     return commands
   }
 
+  /// Saves a group where Celery's `GroupResult.restore(id)` finds it: key
+  /// `celery-taskset-meta-<id>` = `{"result": [[id, null], [[[member, null], null], …]]}`.
+  public func saveGroup(_ groupID: String, members: [String], expiresIn: Duration?) throws {
+    let tuple: JSONValue = .array([
+      .array([.string(groupID), .null]),
+      .array(members.map { .array([.array([.string($0), .null]), .null]) }),
+    ])
+    let json = JSONWriter.string(.object(["result": tuple]))
+    let key = CeleryChord.groupKey(groupID)
+    let seconds = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) }
+    let command: [any RESPArgument] =
+      seconds.map { ["SETEX", key, $0, json] } ?? ["SET", key, json]
+    try perform("save group") { _ = try client.sendSync(command).checked() }
+  }
+
   /// Stores and publishes the records in one pipeline.
   public func store(_ records: [TaskResultRecord], expiresIn: Duration?) throws {
     guard !records.isEmpty else { return }
@@ -208,30 +223,7 @@ extension RedisBroker: OutcomeCommitting {
     publishing messages: [TaskMessage], results: [TaskResultRecord], expiresIn: Duration?,
     acknowledging tags: [DeliveryTag]
   ) throws {
-    let held = heldDeliveries(tags)
-    guard !messages.isEmpty || !results.isEmpty || !held.isEmpty else { return }
-    let (publishing, unbound) = messages.isEmpty ? ([], []) : try publishCommands(messages)
-    var commands: [[any RESPArgument]] = [["MULTI"]]
-    commands += publishing
-    if !results.isEmpty {
-      let backendDatabase = resultDatabase
-      if backendDatabase != url.database { commands.append(["SELECT", backendDatabase]) }
-      commands += RedisResultBackend.storeCommands(results, expiresIn: expiresIn)
-      if backendDatabase != url.database { commands.append(["SELECT", url.database]) }
-    }
-    for (_, acknowledging) in held { commands += acknowledging }
-    commands.append(["EXEC"])
-    try perform("store results and acknowledge") {
-      let replies = try client.pipelineSync(commands)
-      try RedisFailure.check(replies)
-      guard let executed = replies.last?.array else {
-        throw CeleriacError(
-          .brokerUnavailable,
-          "Redis broker \(redactedURL): the results-and-acknowledgements transaction was aborted")
-      }
-      try RedisFailure.check(executed)
-    }
-    noteBound(unbound)
-    forgetDeliveries(held.map(\.0))
+    _ = try transact(
+      publishing: messages, results: results, expiresIn: expiresIn, acknowledging: tags)
   }
 }

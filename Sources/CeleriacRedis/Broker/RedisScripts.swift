@@ -26,7 +26,7 @@ enum BrokerScripts {
   /// KEYS: processing list, liveness key, consumer set, origins hash, then five per queue: the
   /// queue, its delayed set, and its three priority lists. ARGV: now (Unix seconds), limit,
   /// lease in ms, consumer id. First moves every due message of each delayed set to the front
-  /// of its queue (earliest ETA nearest the front), then `LMOVE`s from the right of each queue
+  /// of its queue's list for its priority (earliest ETA nearest the front), then `LMOVE`s from the right of each queue
   /// list (kombu's FIFO: producers `LPUSH`) onto the left of the processing list, in kombu's
   /// priority order, and renews the liveness key. A message taken from a list other than the
   /// one its routing key names is noted in the origins hash. Returns
@@ -44,7 +44,17 @@ enum BrokerScripts {
         local queue = KEYS[i]
         local due = redis.call('ZRANGEBYSCORE', KEYS[i + 1], '-inf', now, 'LIMIT', 0, 1000)
         for j = #due, 1, -1 do
-          redis.call('RPUSH', queue, due[j])
+          -- Back onto the list of its priority: the last "priority" key is the property
+          -- (kombu and Celeriac write properties after headers; the body is base64).
+          local priority = 0
+          for value in string.gmatch(due[j], '"priority": (%d+)') do
+            priority = tonumber(value)
+          end
+          local list = queue
+          if priority >= 9 then list = KEYS[i + 4]
+          elseif priority >= 6 then list = KEYS[i + 3]
+          elseif priority >= 3 then list = KEYS[i + 2] end
+          redis.call('RPUSH', list, due[j])
           redis.call('ZREM', KEYS[i + 1], due[j])
         end
         for _, source in ipairs({queue, KEYS[i + 2], KEYS[i + 3], KEYS[i + 4]}) do

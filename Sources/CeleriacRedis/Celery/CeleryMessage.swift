@@ -42,7 +42,7 @@ public enum CeleryProtocol {
   /// The separator kombu puts between a queue name and its priority (`celery\x06\x163`).
   public static let prioritySeparator = "\u{06}\u{16}"
   /// kombu's priority steps; step 0 is the queue's own list.
-  public static let priorityLevels = [0, 3, 6, 9]
+  public static let priorityLevels = TaskPriority.redisSteps
 
   /// Header names of Celeriac's own options.
   public enum Header {
@@ -65,6 +65,13 @@ public enum CeleryProtocol {
   /// celery\x06\x163 celery\x06\x166 celery\x06\x169`).
   public static func priorityQueues(of queue: String) -> [String] {
     priorityLevels.map { $0 == 0 ? queue : queue + prioritySeparator + String($0) }
+  }
+
+  /// The list kombu's `_put` pushes a message of `priority` onto (`_q_for_pri`): the queue
+  /// itself for step 0, else `queue\x06\x16<step>`.
+  public static func priorityQueue(of queue: String, priority: Int?) -> String {
+    let step = TaskPriority.redisStep(of: priority ?? TaskPriority.defaultValue)
+    return step == 0 ? queue : queue + prioritySeparator + String(step)
   }
 
   /// The member kombu adds to `_kombu.binding.<queue>` for the default direct exchange.
@@ -98,7 +105,7 @@ public enum CeleryProtocol {
       ("eta", message.eta.map { .string(ISO8601.format($0)) } ?? .null),
       ("expires", message.expires.map { .string(ISO8601.format($0)) } ?? .null),
       ("group", message.groupID.map(JSONValue.string) ?? .null),
-      ("group_index", .null),
+      ("group_index", message.groupIndex.map { .int(Int64($0)) } ?? .null),
       ("retries", .int(Int64(message.retries))),
       ("timelimit", .array([number(message.timeLimit.hard), number(message.timeLimit.soft)])),
       ("root_id", .string(message.rootID ?? message.id)),
@@ -140,7 +147,7 @@ public enum CeleryProtocol {
       ("reply_to", .string(replyTo)),
       ("delivery_mode", 2),
       ("delivery_info", .object(["exchange": "", "routing_key": .string(message.queue)])),
-      ("priority", 0),
+      ("priority", .int(Int64(message.priority ?? TaskPriority.defaultValue))),
       ("body_encoding", "base64"),
       ("delivery_tag", .string(deliveryTag)),
     ])
@@ -200,7 +207,10 @@ public enum CeleryProtocol {
         let contentEncoding = string("content-encoding"),
         let headers = object("headers"), let properties = object("properties")
       else { return nil }
-      self.body = fields["body"].flatMap { $0 == .null ? nil : $0 }
+      switch fields["body"] {
+      case nil, .null?: self.body = nil
+      case let body?: self.body = body
+      }
       self.contentType = contentType
       self.contentEncoding = contentEncoding
       self.headers = headers
@@ -286,9 +296,22 @@ public enum CeleryProtocol {
     case let other?:
       throw fail("header 'timelimit' is not [hard, soft]: \(other.compactDescription)")
     }
+    // kombu clamps a priority into 0…9 and takes anything else as the default: so do we.
+    // Celery always writes a priority; its default, 0, reads as none (the same order).
+    if let priority = properties["priority"]?.intValue,
+      TaskPriority.clamped(priority) != TaskPriority.defaultValue
+    {
+      message.priority = TaskPriority.clamped(priority)
+    }
     message.rootID = headers["root_id"]?.stringValue
     message.parentID = headers["parent_id"]?.stringValue
     message.groupID = headers["group"]?.stringValue
+    if let index = try integer(headers["group_index"], "group_index", fail) {
+      guard (0...TaskMessageLimits.maximumGroupIndex).contains(index) else {
+        throw fail("header 'group_index' is out of range: \(index)")
+      }
+      message.groupIndex = Int(index)
+    }
     message.idempotencyKey = headers[Header.idempotencyKey]?.stringValue
     var options = TaskOptions()
     if case .bool(let flag)? = headers["ignore_result"] { options.ignoreResult = flag }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The pipeline that enqueues messages as a Celery producer does: kombu's binding sets on a
 /// queue's first publish and `LPUSH` onto the queue lists, in chunks that keep each command
-/// small. A countdown or ETA rides in the message's `eta` header (a Celeriac claim parks it in
+/// small, each onto the list of its priority (kombu's `_q_for_pri`). A countdown or ETA rides in the message's `eta` header (a Celeriac claim parks it in
 /// `celeriac.delayed.<queue>` until due; a Python worker serves it too). Every message is
 /// validated and size-checked first. The one plan both ``RedisBroker`` and
 /// ``RedisAsyncPublisher`` send.
@@ -25,12 +25,15 @@ struct RedisPublishCommands {
   ) throws {
     var due: [String: [String]] = [:]
     var order: [String] = []
+    var lists: [String] = []
     for message in messages {
       try message.validate()
       let raw = CeleryProtocol.encode(message, origin: origin, replyTo: replyTo)
       try PayloadLimit.check(raw, of: message, maximum: maximumPayloadBytes)
-      if due[message.queue] == nil { order.append(message.queue) }
-      due[message.queue, default: []].append(raw)
+      if !order.contains(message.queue) { order.append(message.queue) }
+      let list = CeleryProtocol.priorityQueue(of: message.queue, priority: message.priority)
+      if due[list] == nil { lists.append(list) }
+      due[list, default: []].append(raw)
     }
     for queue in order where !bound.contains(queue) {
       let member = CeleryProtocol.bindingMember(of: queue)
@@ -38,10 +41,10 @@ struct RedisPublishCommands {
       commands.append(["SADD", RedisKeys.permanentBinding(queue), member])
       newlyBound.insert(queue)
     }
-    for queue in order {
-      let raws = due[queue] ?? []
+    for list in lists {
+      let raws = due[list] ?? []
       for start in stride(from: 0, to: raws.count, by: Self.chunkSize) {
-        var command: [any RESPArgument] = ["LPUSH", queue]
+        var command: [any RESPArgument] = ["LPUSH", list]
         for raw in raws[start..<min(start + Self.chunkSize, raws.count)] { command.append(raw) }
         commands.append(command)
       }

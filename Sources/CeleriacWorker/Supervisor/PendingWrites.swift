@@ -10,10 +10,15 @@ struct PendingWrites {
   var releases: [DeliveryTag] = []
   var redeliveries: [DeliveryTag] = []
   var deadLetters: [(DeliveryTag, String)] = []
+  /// Chord header parts to count with their results (``ChordCounting``).
+  var chordParts: [ChordPart] = []
+  /// Chords this supervisor counted the last part of and still has to finish.
+  var completedChords: [CompletedChord] = []
 
   var isEmpty: Bool {
     publishes.isEmpty && records.isEmpty && acknowledgements.isEmpty && releases.isEmpty
-      && redeliveries.isEmpty && deadLetters.isEmpty
+      && redeliveries.isEmpty && deadLetters.isEmpty && chordParts.isEmpty
+      && completedChords.isEmpty
   }
 
   /// STARTED records held back briefly: a task that finishes within ``startedDelay`` never

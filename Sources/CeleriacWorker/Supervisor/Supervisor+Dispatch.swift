@@ -104,8 +104,14 @@ extension Supervisor {
         settle(delivery, state: .revoked, failure: nil)
         return false
       }
-      if let reason = message.workflow?.unsupportedReason {
+      if let reason = message.workflow?.unsupportedReason(countingChords: countsChords) {
         refuseWorkflow(delivery, reason: reason)
+        return false
+      }
+      if let chord = message.workflow?.chord, chord != .null, countsChords,
+        message.groupID?.isEmpty ?? true
+      {
+        refuseWorkflow(delivery, reason: "a chord part that names no group")
         return false
       }
       if registry[message.name] == nil {
@@ -130,7 +136,7 @@ extension Supervisor {
         countTask(message, state: .failure)
         return false
       }
-      return true
+      return !deferForRateLimit(delivery)
     }
   }
 
@@ -238,6 +244,14 @@ extension Supervisor {
       TaskResultRecord(
         taskID: message.id, state: state, failure: failure, name: message.name,
         retries: message.retries))
+    noteChordPart(
+      message,
+      ChordPartOutcome(
+        taskID: message.id, state: state,
+        failure: failure
+          ?? TaskFailure(
+            type: "TaskRevokedError", message: "revoked",
+            module: TaskFailure.celeryExceptionsModule)))
     pending.acknowledgements.append(delivery.tag)
   }
 }

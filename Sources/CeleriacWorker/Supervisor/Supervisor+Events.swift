@@ -57,6 +57,7 @@ extension Supervisor {
       deadline = min(deadline, shutdownDeadline)
     }
     if let started = pending.nextStartedDue { deadline = min(deadline, started) }
+    if let slot = nextRateLimitWakeup() { deadline = min(deadline, slot) }
     var timeout = max(.zero, deadline - now)
     if case .running = runState, hasIdleChildren {
       timeout = min(timeout, idlePollInterval)

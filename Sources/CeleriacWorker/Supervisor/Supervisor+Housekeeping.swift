@@ -17,6 +17,7 @@ extension Supervisor {
       if recovered > 0 {
         logger.warning("returned \(recovered) tasks of a lost worker to their queues")
       }
+      try takeOverAbandonedChords()
       _ = try backend.deleteExpired()
       let trimmed = try broker.trimDeadLetters(
         keeping: configuration.deadLetterLimit, olderThan: configuration.deadLetterRetention)

@@ -33,6 +33,7 @@ extension Supervisor {
             taskID: message.id, state: .success, result: value, name: message.name,
             retries: message.retries, headers: message.headers))
       }
+      noteChordPart(message, ChordPartOutcome(taskID: message.id, state: .success, value: value))
       pending.acknowledgements.append(delivery.tag)
     case .failure(let failure):
       let policy = registry[message.name]?.defaults.retry
@@ -109,6 +110,8 @@ extension Supervisor {
       ])
     logger.info("task \(message.name)[\(message.id)] failed: \(failure)")
     pending.record(failureRecord(message, failure))
+    noteChordPart(
+      message, ChordPartOutcome(taskID: message.id, state: .failure, failure: failure))
     if message.workflow?.errbacks != nil {
       do {
         pending.publishes += try WorkflowFollowUps.afterFailure(
@@ -175,6 +178,17 @@ extension Supervisor {
     pending.promoteStarted(now: clock.now)
     guard !pending.isEmpty else { return }
     do {
+      if !pending.chordParts.isEmpty, let counter = chordCounter {
+        // Parts are counted in the commit that stores their results and acknowledges them.
+        pending.completedChords += try counter.commit(
+          publishing: pending.publishes, results: pending.coalescedRecords,
+          expiresIn: configuration.resultExpiry, acknowledging: pending.acknowledgements,
+          chordParts: pending.chordParts)
+        pending.publishes.removeAll()
+        pending.records.removeAll()
+        pending.acknowledgements.removeAll()
+        pending.chordParts.removeAll()
+      }
       if let committer = broker as? any OutcomeCommitting, committer.sharesStorage(with: backend) {
         // Retries and next steps commit with the results and acknowledgements that cause them.
         try committer.commit(
@@ -209,6 +223,7 @@ extension Supervisor {
         pending.deadLetters.removeFirst()
         countMetric(SupervisorMetrics.deadLetters)
       }
+      try finishChords()
       brokerSucceeded()
     } catch {
       brokerFailed("store outcomes (kept for the next try)", error)

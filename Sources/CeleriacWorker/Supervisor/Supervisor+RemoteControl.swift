@@ -112,7 +112,8 @@ extension Supervisor {
         fields["worker_pid"] = .int(Int64(child.pid))
         fields["delivery_info"] = [
           "exchange": "", "routing_key": .string(assignment.delivery.message.queue),
-          "priority": 0, "redelivered": .bool(assignment.delivery.redeliveries > 0),
+          "priority": .int(Int64(assignment.delivery.message.priority ?? 0)),
+          "redelivered": .bool(assignment.delivery.redeliveries > 0),
         ]
         info = .object(fields)
       }

@@ -72,6 +72,10 @@ public final class Supervisor {
   /// Readable when the broker may have new tasks (nil: the broker offers none; poll instead).
   var brokerChanges: (any ChangeSignal)?
   var pending = PendingWrites()
+  /// Per-worker rate limits (``RateLimiter``).
+  var rateLimiter = RateLimiter()
+  /// When deferred rate-limited tasks are due again: the loop wakes then to claim them.
+  var rateLimitWakeups: [ContinuousClock.Instant] = []
   var idlePollInterval: Duration = .zero
   var announcedReady = false
   var reloadInProgress = false

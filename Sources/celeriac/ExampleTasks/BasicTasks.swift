@@ -157,3 +157,25 @@ struct AllocateMemory: TaskDefinition {
     return arguments.mebibytes
   }
 }
+
+/// `tasks.throttled(path)`: appends its task id and start time to a file; at most ten per
+/// second per worker (`rateLimit "10/s"`). Tests read the times.
+struct Throttled: TaskDefinition {
+  static let name = "tasks.throttled"
+  static let parameters = ["path"]
+  /// Its rate limit.
+  static let rate = "10/s"
+  static let defaults = TaskDefaults(rateLimit: try? RateLimit(rate))
+  struct Arguments: Codable, Sendable { var path: String }
+  func run(_ arguments: Arguments, context: TaskContext) async throws -> Double {
+    let now = Date().timeIntervalSince1970
+    let fd = open(arguments.path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard fd >= 0 else {
+      throw TaskFailure(type: "OSError", message: "cannot open \(arguments.path)")
+    }
+    let line = Array("\(context.taskID) \(now)\n".utf8)
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    return now
+  }
+}

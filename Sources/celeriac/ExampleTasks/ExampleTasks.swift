@@ -18,6 +18,7 @@ enum ExampleTasks {
     app.register(Progress())
     app.register(Flaky())
     app.register(Record())
+    app.register(Throttled())
     app.register(AllocateMemory())
   }
 }

@@ -220,3 +220,19 @@ func recordedRuns(_ path: String) -> [String: [String]] {
   }
   return runs
 }
+
+/// SIGKILLs a child of `worker` until one dies holding a task (the worker logs it as lost): a
+/// child between two tasks may be hit first. At most `attempts` children.
+func killBusyChild(of worker: WorkerProcess, attempts: Int = 10) throws {
+  for _ in 0..<attempts {
+    let before = worker.log.components(separatedBy: "lost").count
+    guard let victim = worker.childPIDs().first else { continue }
+    kill(victim, SIGKILL)
+    if try waitUntil(
+      timeout: .seconds(3), { worker.log.components(separatedBy: "lost").count > before })
+    {
+      return
+    }
+  }
+  Issue.record("no child died holding a task after \(attempts) kills:\n\(worker.log)")
+}

@@ -1,0 +1,154 @@
+import Celeriac
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Chains, groups and chords built in Swift (API and command line), on Celeriac workers and on
+/// a Python Celery worker, over Redis.
+@Suite("Canvas from Swift", .serialized)
+struct CanvasTests {
+  static func add(_ x: Int64, _ y: Int64? = nil) -> Signature {
+    Signature("tasks.add", args: [.int(x)] + (y.map { [.int($0)] } ?? []))
+  }
+
+  @Test("app.chain, app.group (GroupResult, restored by Python) and app.chord on a Celeriac worker")
+  func swiftCanvasOnCeleriacWorker() async throws {
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "2"])
+    let app = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
+    )
+    let chained = try await app.chain([Self.add(1, 2), Self.add(3), Self.add(4)])
+    #expect(try await chained.get(timeout: .seconds(20)) == 10)
+
+    let group = try await app.group((0..<10).map { Self.add($0, $0) })
+    #expect(try await group.get(timeout: .seconds(20)) == (0..<10).map { .int($0 * 2) })
+    #expect(try await group.states() == Array(repeating: .success, count: 10))
+    if (try? PythonVenv.require()) != nil {
+      let restored = try runProcess(
+        PythonVenv.python,
+        [
+          PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "restore",
+          group.id,
+        ], directory: redis.directory)
+      let found = try checks(restored.stdout)["restore"]
+      #expect(
+        found?["ids"] == .array(group.results.map { .string($0.id) }),
+        "\(restored.stdout)\(restored.stderr)")
+      #expect(found?["values"] == .array((0..<10).map { .int($0 * 2) }))
+    }
+
+    let chord = try await app.chord(
+      (0..<10).map { Self.add($0, 1) }, body: Signature("tasks.xsum"))
+    #expect(try await chord.get(timeout: .seconds(20)) == 55)
+
+    let failing = try await app.chord(
+      [Self.add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
+    do {
+      _ = try await failing.get(timeout: .seconds(20))
+      Issue.record("a chord with a failing header succeeded")
+    } catch let failure as TaskFailure {
+      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
+    }
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test("Bad canvases are refused before anything is sent")
+  func badCanvases() async throws {
+    let redis = try RedisSandbox()
+    let app = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
+    )
+    await #expect(throws: CeleriacError.self) { _ = try await app.chain([]) }
+    await #expect(throws: CeleriacError.self) { _ = try await app.group([]) }
+    await #expect(throws: CeleriacError.self) {
+      _ = try await app.chord([], body: Signature("tasks.xsum"))
+    }
+    await #expect(throws: CeleriacError.self) {
+      _ = try await app.chord([Self.add(1, 1)], body: Signature(""))
+    }
+    await #expect(throws: CeleriacError.self) {
+      _ = try await app.chain([Self.add(1, 1), Signature("")])
+    }
+    await #expect(throws: CeleriacError.self) {
+      _ = try await app.group([Signature("tasks.add", options: SendOptions(priority: 99))])
+    }
+    #expect(try redis.connection().broker.depths(of: ["celery"])["celery"] == 0)
+    let eager = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, alwaysEager: true))
+    await #expect(throws: CeleriacError.self) {
+      _ = try await eager.chord([Self.add(1, 1)], body: Signature("tasks.xsum"))
+    }
+  }
+
+  @Test("celeriac chain and celeriac group wait and print the values")
+  func commandLineCanvas() throws {
+    let redis = try RedisSandbox()
+    let worker = try redis.worker(["-c", "2"])
+    let chain = try redis.run(["chain", "tasks.add 1 2", "tasks.add 3", "tasks.add 4", "--wait"])
+    #expect(chain.status == 0 && chain.stdout == "10\n", "\(chain.stderr)")
+    let group = try redis.run([
+      "group", "tasks.add 1 1", "tasks.add 2 2", "tasks.add 3 3", "--wait",
+    ])
+    #expect(group.status == 0 && group.stdout == "[2, 4, 6]\n", "\(group.stdout)\(group.stderr)")
+    let empty = try redis.run(["chain", " ", "--wait"])
+    #expect(empty.status != 0 && empty.stderr.contains("names no task"), "\(empty.stderr)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test(
+    "A Swift chord of 100 parts with a child SIGKILLed mid-way runs its body once; a failing part fails it",
+    arguments: BrokerKind.allCases)
+  func swiftChordSurvivesKilledChild(kind: BrokerKind) async throws {
+    let broker = try BrokerUnderTest(kind)
+    let path = broker.directory + "/parts.txt"
+    let worker = try broker.worker(["-c", "2"])
+    let app = CeleriacApp(configuration: broker.configuration)
+    let late = SendOptions(options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
+    let header = (0..<100).map { _ in
+      Signature("tasks.record", args: [.string(path), .double(0.05)], options: late)
+    }
+    let body = Signature("tasks.record", args: [.string(path + ".body")], immutable: true)
+    let chord = try await app.chord(header, body: body)
+    #expect(try waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
+    try killBusyChild(of: worker)
+    #expect(try await chord.get(timeout: .seconds(120)) == .string(chord.id), "\(worker.log)")
+    #expect(Set(recordedOrder(path)).count == 100)
+    #expect(recordedOrder(path + ".body") == [chord.id])
+    #expect(worker.log.contains("lost"))
+
+    let failing = try await app.chord(
+      [Self.add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
+    do {
+      _ = try await failing.get(timeout: .seconds(20))
+      Issue.record("a chord with a failing header succeeded")
+    } catch let failure as TaskFailure {
+      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
+    }
+    let summed = try await app.chord(
+      (0..<20).map { Self.add($0, $0) }, body: Signature("tasks.xsum"))
+    #expect(try await summed.get(timeout: .seconds(20)) == 380)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test("A chord built in Swift runs on a Python Celery worker")
+  func swiftChordOnPythonWorker() async throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try PythonWorkerProcess(sandbox: redis)
+    let app = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
+    )
+    let chord = try await app.chord(
+      (0..<5).map { Self.add($0, $0) }, body: Signature("tasks.xsum"))
+    #expect(try await chord.get(timeout: .seconds(30)) == 20, "\(worker.log)")
+    let chained = try await app.chain([Self.add(1, 2), Self.add(3)])
+    #expect(try await chained.get(timeout: .seconds(30)) == 6, "\(worker.log)")
+  }
+}
