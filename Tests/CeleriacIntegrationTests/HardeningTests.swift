@@ -69,6 +69,21 @@ struct HardeningTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("A stored message that is valid JSON spread over lines runs (it would split the run line)")
+  func multiLineStoredMessage() throws {
+    let sandbox = try Sandbox()
+    _ = try sandbox.connection()
+    let message = TaskMessage(id: "multi-line-1", name: "tasks.add", args: [20, 22])
+    let payload = try JSONCoding.encodeString(message).replacingOccurrences(of: ",", with: ",\n ")
+    #expect(payload.contains("\n"))
+    try SQLiteRows.insert([(message.id, payload)], into: sandbox.databasePath)
+    let worker = try WorkerProcess(sandbox: sandbox)
+    let record = try sandbox.waitForRecord("multi-line-1")
+    #expect(record?.state == .success && record?.result == 42, "\(worker.log.suffix(3_000))")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("A thousand mutated messages on SQLite: each ends as a result or a dead letter")
   func mutatedMessagesOnSQLite() throws {
     let sandbox = try Sandbox()

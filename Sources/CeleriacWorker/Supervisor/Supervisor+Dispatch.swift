@@ -191,8 +191,11 @@ extension Supervisor {
     }
     do {
       // The broker's own JSON of the message when it has one (SQLite), else the message
-      // written by JSONWriter: no JSONEncoder on the supervisor's thread per task.
-      let json = delivery.messageJSON ?? JSONWriter.string(request.message.jsonValue)
+      // written by JSONWriter: no JSONEncoder on the supervisor's thread per task. Stored JSON
+      // may be valid with a newline between tokens (a row written by hand), which would split
+      // the run line: such a message is written anew.
+      let stored = delivery.messageJSON.flatMap { $0.utf8.contains(0x0A) ? nil : $0 }
+      let json = stored ?? JSONWriter.string(request.message.jsonValue)
       try child.channel.sendLine(
         SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
     } catch {
