@@ -132,9 +132,15 @@ final class RedisEventSubscription: EventSubscription {
   }
 
   func next(timeout: Duration) throws -> [WorkerEvent] {
+    // Saturating: a caller's long timeout must not overflow into a trap.
+    let (whole, overflow) = timeout.components.seconds.multipliedReportingOverflow(
+      by: 1_000_000_000)
     let nanoseconds =
-      Int64(clamping: timeout.components.seconds) * 1_000_000_000
-      + timeout.components.attoseconds / 1_000_000_000
+      overflow
+      ? Int64.max
+      : whole.addingReportingOverflow(
+        timeout.components.attoseconds / 1_000_000_000
+      ).partialValue
     guard var first = try subscription.nextMessageSync(timeout: .nanoseconds(max(0, nanoseconds)))
     else { return [] }
     var events = CeleryEvents.decode(first.readString(length: first.readableBytes) ?? "") ?? []
