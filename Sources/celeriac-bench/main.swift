@@ -82,12 +82,21 @@ func elapsed(since start: ContinuousClock.Instant) -> Double {
   (ContinuousClock.now - start).seconds
 }
 
-let options = Options.parse(CommandLine.arguments)
-let app = CeleriacApp(
-  name: "celeriac-bench",
-  configuration: CeleriacConfiguration(brokerURL: options.broker, backendURL: options.backend))
+/// The blocking `publish`, called from a synchronous function so that overload resolution picks
+/// it over the `async` one.
+func publishBlocking(_ message: TaskMessage, on app: CeleriacApp) throws {
+  _ = try app.publish(message)
+}
 
-do {
+/// The blocking `sendBatch` (see ``publishBlocking(_:on:)``).
+func sendBatchBlocking(_ messages: [TaskMessage], on app: CeleriacApp) throws {
+  _ = try app.sendBatch(messages)
+}
+
+/// Runs the timed mode. A nonisolated function: its awaits resume on the global executor, as
+/// a web server's request handler does, not on the main actor that top-level code runs on
+/// (which would add a hop to the main thread after every call).
+func run(_ options: Options, app: CeleriacApp) async throws {
   // Open the connection before timing anything (first use opens the file / socket).
   _ = try app.connection()
   switch options.mode {
@@ -98,9 +107,9 @@ do {
     let seconds = elapsed(since: start)
     emit(["mode": options.mode, "count": options.count, "seconds": seconds])
   case "enqueue-blocking":
-    for _ in 0..<options.warmup { _ = try app.publish(app.makeMessage("tasks.noop")) }
+    for _ in 0..<options.warmup { try publishBlocking(app.makeMessage("tasks.noop"), on: app) }
     let start = ContinuousClock.now
-    for _ in 0..<options.count { _ = try app.publish(app.makeMessage("tasks.noop")) }
+    for _ in 0..<options.count { try publishBlocking(app.makeMessage("tasks.noop"), on: app) }
     let seconds = elapsed(since: start)
     emit(["mode": options.mode, "count": options.count, "seconds": seconds])
   case "enqueue-concurrent":
@@ -118,12 +127,13 @@ do {
     emit(["mode": options.mode, "count": options.count, "seconds": seconds, "senders": senders])
   case "enqueue-batch":
     if options.warmup > 0 {
-      _ = try app.sendBatch((0..<options.warmup).map { _ in app.makeMessage("tasks.noop") })
+      try sendBatchBlocking(
+        (0..<options.warmup).map { _ in app.makeMessage("tasks.noop") }, on: app)
     }
     let start = ContinuousClock.now
     let messages = (0..<options.count).map { _ in app.makeMessage("tasks.noop") }
     let built = elapsed(since: start)
-    _ = try app.sendBatch(messages)
+    try sendBatchBlocking(messages, on: app)
     let seconds = elapsed(since: start)
     emit([
       "mode": options.mode, "count": options.count, "seconds": seconds,
@@ -162,6 +172,15 @@ do {
   default:
     usage("unknown mode \(options.mode)")
   }
+}
+
+let options = Options.parse(CommandLine.arguments)
+let app = CeleriacApp(
+  name: "celeriac-bench",
+  configuration: CeleriacConfiguration(brokerURL: options.broker, backendURL: options.backend))
+
+do {
+  try await run(options, app: app)
 } catch {
   FileHandle.standardError.write(Data("celeriac-bench: \(error)\n".utf8))
   exit(1)
