@@ -98,6 +98,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker"]),
+    .testTarget(name: "CeleriacCLITests", dependencies: ["CeleriacCLI", "CeleriacWorker"]),
     .testTarget(
       name: "CeleriacIntegrationTests",
       dependencies: ["Celeriac", "CeleriacCore", "CeleriacRedis", "CeleriacTestSupport"]

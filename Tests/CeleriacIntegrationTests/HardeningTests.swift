@@ -205,7 +205,9 @@ struct HardeningTests {
     let bad = sandbox.directory + "/bad.json"
     try #"{"loglevel": "loud"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
     let refused = try sandbox.run(["worker", "--config", bad])
-    #expect(refused.status != 0 && refused.stderr.contains("loglevel 'loud'"))
+    #expect(refused.status != 0, "a bad loglevel in the file was accepted")
+    #expect(refused.stderr.contains("\(bad): 'loglevel' must be one of"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("not 'loud'"), "\(refused.stderr)")
   }
 
   @Test("A supervisor stalled past its lease does not start reserved tasks another one took")

@@ -33,7 +33,8 @@ struct BeatStartCommand: ParsableCommand {
   func run() throws {
     let app = CeleriacCommandLine.app
     let configuration = try beat.configuration()
-    LoggingBootstrap.bootstrap(level: logging.logLevel ?? .info, format: logging.logFormat)
+    let (level, format) = try logging.resolved()
+    LoggingBootstrap.bootstrap(level: level, format: format)
     let logger = Logger(label: "celeriac.beat")
     let schedule = try beat.loadSchedule(app: app)
     let signals = try SignalQueue.install()

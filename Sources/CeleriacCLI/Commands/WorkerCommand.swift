@@ -23,31 +23,18 @@ struct WorkerCommand: ParsableCommand {
 
   func run() throws {
     let app = CeleriacCommandLine.app
-    var configuration = try worker.resolve()
-    let recordsMetrics = metrics.metricsPort != nil
-    configuration.recordsMetrics = recordsMetrics
-    // The config file may name the broker, backend and log level too; flags win.
-    let file = try worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
-    var connection = self.connection
-    connection.broker = connection.broker ?? file.string("broker")
-    connection.backend = connection.backend ?? file.string("backend")
-    let fileLevel = try file.string("loglevel").map { text in
-      guard let level = LogLevelArgument(argument: text) else {
-        throw ValidationError(
-          "config file: loglevel '\(text)' is not one of debug, info, warning, error, critical")
-      }
-      return level
-    }
-    LoggingBootstrap.bootstrap(
-      level: logging.logLevel ?? fileLevel ?? .info, format: logging.logFormat)
-    let options = worker
-    var settings = connection.configuration(base: app.configuration)
+    let flags = WorkerFlags(
+      worker: worker, connection: connection, logging: logging, metrics: metrics)
+    let settings = try Self.resolve(flags)
+    let configuration = settings.configuration
+    LoggingBootstrap.bootstrap(level: settings.logLevel, format: settings.logFormat)
+    var connectionSettings = settings.connection.configuration(base: app.configuration)
     // No broker call may hold the loop past the lease (or the watchdog).
-    settings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
-    let urls = settings
+    connectionSettings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
+    let urls = connectionSettings
     try embeddedBeat.start(app: app, urls: urls)
-    if let port = metrics.metricsPort {
-      try MetricsEndpoint.start(address: metrics.metricsAddress, port: port)
+    if let port = settings.metricsPort {
+      try MetricsEndpoint.start(address: settings.metricsAddress, port: port)
     }
     let supervisor = Supervisor(
       configuration: configuration, registry: app.registry,
@@ -55,16 +42,23 @@ struct WorkerCommand: ParsableCommand {
       executablePath: try CurrentExecutable.path(),
       childArguments: [ChildCommand.commandName],
       logger: Logger(label: "celeriac.supervisor"),
-      reloadConfiguration: {
-        var reloaded = try options.resolve()
-        reloaded.recordsMetrics = recordsMetrics
-        return reloaded
-      })
+      reloadConfiguration: { try Self.resolve(flags).configuration })
     let status = supervisor.run()
     if status == .brokerUnavailable, let reason = supervisor.startupError {
       throw CommandFailure(reason, code: status.rawValue)
     }
     if status != .clean { throw ExitCode(status.rawValue) }
+  }
+}
+
+extension WorkerCommand {
+  /// The settings from `flags`, the environment and the `--config` file (read anew on every
+  /// call, so that a reload sees its changes).
+  static func resolve(_ flags: WorkerFlags) throws -> ResolvedWorkerSettings {
+    let file = try flags.worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
+    var settings = try WorkerSettings.resolve(flags: flags, file: file)
+    settings.configuration.recordsMetrics = settings.metricsPort != nil
+    return settings
   }
 }
 

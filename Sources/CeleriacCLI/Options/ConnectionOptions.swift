@@ -1,24 +1,19 @@
 import ArgumentParser
 import Celeriac
+import Foundation
 
 /// `--broker` and `--backend`, shared by every command that talks to them (an app's own
 /// commands too: `@OptionGroup var connection: ConnectionOptions`).
-public struct ConnectionOptions: ParsableArguments {
+public struct ConnectionOptions: ParsableArguments, Sendable {
   /// Creates the options (for ArgumentParser).
   public init() {}
 
   /// `--broker`: the broker URL, if given.
-  @Option(
-    help: ArgumentHelp(
-      "Broker URL: sqlite:///abs/path.db, sqlite://relative.db, redis://[user:pass@]host:port/db, rediss://… (env CELERIAC_BROKER_URL; default sqlite://celeriac.db in the working directory).",
-      valueName: "url"))
+  @Option(help: WorkerSettings.broker.help)
   public var broker: String?
 
   /// `--backend`: the result backend URL, if given.
-  @Option(
-    help: ArgumentHelp(
-      "Result backend URL, same forms (env CELERIAC_RESULT_BACKEND; default: the broker's).",
-      valueName: "url"))
+  @Option(help: WorkerSettings.backend.help)
   public var backend: String?
 
   /// The app's configuration with these flags applied over the environment's.
@@ -39,25 +34,43 @@ public struct ConnectionOptions: ParsableArguments {
   }
 }
 
-/// `-l/--loglevel`.
-struct LoggingOptions: ParsableArguments {
-  @Option(
-    name: [.customShort("l"), .customLong("loglevel")],
-    help: "Log level: debug, info, warning, error, critical (default: info).")
-  var logLevel: LogLevelArgument?
+/// `-l/--loglevel` and `--log-format`, declared in ``WorkerSettings`` (the worker resolves
+/// them with its other settings; other commands call ``resolved()``).
+struct LoggingOptions: ParsableArguments, Sendable {
+  /// The level when none is given.
+  static let defaultLevel = LogLevelArgument.info
 
-  @Option(
-    help: "Log lines as text (default) or json (one object a line: task id, name, pool, pid).")
-  var logFormat: LogFormatArgument = .text
+  @Option(name: WorkerSettings.loglevel.names, help: WorkerSettings.loglevel.help)
+  var logLevel: String?
+
+  @Option(name: WorkerSettings.logFormat.names, help: WorkerSettings.logFormat.help)
+  var logFormat: String?
+
+  /// The level and format from the flags, else their environment variables, else defaults.
+  func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    -> (level: LogLevelArgument, format: LogFormatArgument)
+  {
+    var flags = WorkerFlags()
+    flags.logging = self
+    var settings = ResolvedWorkerSettings()
+    for setting in [WorkerSettings.loglevel, WorkerSettings.logFormat] {
+      if let input = setting.flag(flags) {
+        setting.apply(try setting.value(of: input, from: .commandLine), &settings)
+      } else if let name = setting.environment, let text = environment[name], !text.isEmpty {
+        setting.apply(try setting.value(of: .text(text), from: .environment), &settings)
+      }
+    }
+    return (settings.logLevel, settings.logFormat)
+  }
 }
 
 /// `--log-format`: how log lines are written.
-enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
+enum LogFormatArgument: String, CaseIterable, Sendable {
   case text, json
 }
 
 /// A log level as the command line spells it (Celery's names, any case).
-enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
+enum LogLevelArgument: String, CaseIterable, Sendable {
   case trace, debug, info, notice, warning, error, critical
 
   init?(argument: String) {
