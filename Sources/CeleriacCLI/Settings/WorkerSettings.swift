@@ -32,13 +32,11 @@ enum WorkerSettings {
     flag: { $0.worker.queues.map(WorkerSettingInput.text) },
     apply: { value, settings in settings.queues = value.list })
 
-  static let concurrency: WorkerSetting = WorkerSetting(
-    key: "concurrency", short: "c", environment: "CELERIAC_CONCURRENCY",
-    kind: .count(1...WorkerConfiguration.maximumPoolSize), valueName: "N",
-    summary: "Children per pool (fixed size)",
-    defaultText: "\(WorkerConfiguration.defaultConcurrency)",
-    flag: { $0.worker.concurrency.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.concurrency = value.count })
+  static let concurrency: WorkerSetting = .count(
+    "concurrency", 1...WorkerConfiguration.maximumPoolSize,
+    default: WorkerConfiguration.defaultConcurrency, short: "c",
+    environment: "CELERIAC_CONCURRENCY", summary: "Children per pool (fixed size)",
+    flag: \.worker.concurrency, into: \.concurrency)
 
   static let autoscale: WorkerSetting = WorkerSetting(
     key: "autoscale", short: nil, environment: nil, kind: .repeated, valueName: "[queue=]max,min",
@@ -48,177 +46,125 @@ enum WorkerSettings {
     flag: { $0.worker.autoscale.isEmpty ? nil : .texts($0.worker.autoscale) },
     apply: { value, settings in settings.autoscale = value.list })
 
-  static let autoscaleInterval: WorkerSetting = WorkerSetting(
-    key: "autoscale-interval", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds between queue-depth samples of autoscaling pools",
-    defaultText: SettingText.seconds(AutoscalerConfiguration.defaultSampleInterval),
-    flag: { $0.worker.autoscaleInterval.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.autoscaleInterval = value.duration })
+  static let autoscaleInterval: WorkerSetting = .duration(
+    "autoscale-interval", default: AutoscalerConfiguration.defaultSampleInterval,
+    summary: "Seconds between queue-depth samples of autoscaling pools",
+    flag: \.worker.autoscaleInterval, into: \.configuration.autoscaleInterval)
 
-  static let scaleUpStep: WorkerSetting = WorkerSetting(
-    key: "scale-up-step", short: nil, environment: nil,
-    kind: .count(1...WorkerConfiguration.maximumPoolSize), valueName: "N",
+  static let scaleUpStep: WorkerSetting = .count(
+    "scale-up-step", 1...WorkerConfiguration.maximumPoolSize,
+    default: AutoscalerConfiguration.defaultMaximumStep,
     summary: "Most children an autoscaling pool adds in one step",
-    defaultText: "\(AutoscalerConfiguration.defaultMaximumStep)",
-    flag: { $0.worker.scaleUpStep.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.autoscaleMaximumStep = value.count })
+    flag: \.worker.scaleUpStep, into: \.configuration.autoscaleMaximumStep)
 
-  static let scaleDownCooldown: WorkerSetting = WorkerSetting(
-    key: "scale-down-cooldown", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let scaleDownCooldown: WorkerSetting = .duration(
+    "scale-down-cooldown", default: AutoscalerConfiguration.defaultScaleDownCooldown,
     summary:
       "Seconds after the last scale-up, and of continuous idle surplus, before idle children are retired",
-    defaultText: SettingText.seconds(AutoscalerConfiguration.defaultScaleDownCooldown),
-    flag: { $0.worker.scaleDownCooldown.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.scaleDownCooldown = value.duration })
+    flag: \.worker.scaleDownCooldown, into: \.configuration.scaleDownCooldown)
 
-  static let scaleDownInterval: WorkerSetting = WorkerSetting(
-    key: "scale-down-interval", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds between two retirements while an autoscaling pool shrinks",
-    defaultText: SettingText.seconds(AutoscalerConfiguration.defaultScaleDownInterval),
-    flag: { $0.worker.scaleDownInterval.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.scaleDownInterval = value.duration })
+  static let scaleDownInterval: WorkerSetting = .duration(
+    "scale-down-interval", default: AutoscalerConfiguration.defaultScaleDownInterval,
+    summary: "Seconds between two retirements while an autoscaling pool shrinks",
+    flag: \.worker.scaleDownInterval, into: \.configuration.scaleDownInterval)
 
-  static let prefetchMultiplier: WorkerSetting = WorkerSetting(
-    key: "prefetch-multiplier", short: nil, environment: nil,
-    kind: .count(0...WorkerConfiguration.maximumPrefetchMultiplier), valueName: "N",
+  static let prefetchMultiplier: WorkerSetting = .count(
+    "prefetch-multiplier", 0...WorkerConfiguration.maximumPrefetchMultiplier,
+    default: WorkerConfiguration.defaultPrefetchMultiplier,
     summary:
       "Tasks the supervisor claims ahead per child, held by the supervisor (never by a child) and handed to whichever child is idle first; 0 claims only for idle children",
-    defaultText: "\(WorkerConfiguration.defaultPrefetchMultiplier)",
-    flag: { $0.worker.prefetchMultiplier.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.prefetchMultiplier = value.count })
+    flag: \.worker.prefetchMultiplier, into: \.configuration.prefetchMultiplier)
 
   // MARK: - Children and their limits
 
-  static let maxTasksPerChild: WorkerSetting = WorkerSetting(
-    key: "max-tasks-per-child", short: nil, environment: nil, kind: .count(1...Int.max),
-    valueName: "N", summary: "Replace a child after it ran this many tasks (not a crash)",
-    defaultText: nil,
-    flag: { $0.worker.maxTasksPerChild.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.maxTasksPerChild = value.count })
+  static let maxTasksPerChild: WorkerSetting = .count(
+    "max-tasks-per-child", 1...Int.max,
+    summary: "Replace a child after it ran this many tasks (not a crash)",
+    flag: \.worker.maxTasksPerChild, into: \.configuration.maxTasksPerChild)
 
-  static let maxMemoryPerChild: WorkerSetting = WorkerSetting(
-    key: "max-memory-per-child", short: nil, environment: nil, kind: .count(1...Int.max),
-    valueName: "KiB",
+  static let maxMemoryPerChild: WorkerSetting = .count(
+    "max-memory-per-child", 1...Int.max, valueName: "KiB",
     summary:
       "Replace a child whose peak resident memory (ru_maxrss, as Celery checks) exceeds this many KiB after a task (not a crash)",
-    defaultText: nil,
-    flag: { $0.worker.maxMemoryPerChild.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.maxMemoryPerChildKiB = value.count })
+    flag: \.worker.maxMemoryPerChild, into: \.configuration.maxMemoryPerChildKiB)
 
-  static let softTimeLimit: WorkerSetting = WorkerSetting(
-    key: "soft-time-limit", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let softTimeLimit: WorkerSetting = .limit(
+    "soft-time-limit",
     summary:
       "Soft time limit in seconds: the task is cancelled cooperatively (SoftTimeLimitExceeded)",
-    defaultText: nil,
-    flag: { $0.worker.softTimeLimit.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.softTimeLimit = value.seconds })
+    flag: \.worker.softTimeLimit, into: \.configuration.softTimeLimit)
 
-  static let timeLimit: WorkerSetting = WorkerSetting(
-    key: "time-limit", short: nil, environment: nil, kind: .seconds(.positive), valueName: "S",
+  static let timeLimit: WorkerSetting = .limit(
+    "time-limit",
     summary:
       "Hard time limit in seconds: the child is killed and replaced, the task fails (TimeLimitExceeded)",
-    defaultText: nil,
-    flag: { $0.worker.timeLimit.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.timeLimit = value.seconds })
+    flag: \.worker.timeLimit, into: \.configuration.timeLimit)
 
-  static let heartbeatInterval: WorkerSetting = WorkerSetting(
-    key: "heartbeat-interval", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds between a child's heartbeats",
-    defaultText: SettingText.seconds(WorkerConfiguration.defaultHeartbeatInterval),
-    flag: { $0.worker.heartbeatInterval.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.heartbeatInterval = value.duration })
+  static let heartbeatInterval: WorkerSetting = .duration(
+    "heartbeat-interval", default: WorkerConfiguration.defaultHeartbeatInterval,
+    summary: "Seconds between a child's heartbeats",
+    flag: \.worker.heartbeatInterval, into: \.configuration.heartbeatInterval)
 
-  static let childTimeout: WorkerSetting = WorkerSetting(
-    key: "child-timeout", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let childTimeout: WorkerSetting = .duration(
+    "child-timeout", default: WorkerConfiguration.defaultChildTimeout,
     summary:
       "Seconds without a heartbeat before a child is hung: SIGABRT, SIGKILL 2 s later, replaced, its task lost",
-    defaultText: SettingText.seconds(WorkerConfiguration.defaultChildTimeout),
-    flag: { $0.worker.childTimeout.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.childTimeout = value.duration })
+    flag: \.worker.childTimeout, into: \.configuration.childTimeout)
 
-  static let gracefulTimeout: WorkerSetting = WorkerSetting(
-    key: "graceful-timeout", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let gracefulTimeout: WorkerSetting = .duration(
+    "graceful-timeout", default: WorkerConfiguration.defaultGracefulTimeout,
     summary: "Seconds a warm shutdown waits for running tasks before handling them as lost",
-    defaultText: SettingText.seconds(WorkerConfiguration.defaultGracefulTimeout),
-    flag: { $0.worker.gracefulTimeout.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.gracefulTimeout = value.duration })
+    flag: \.worker.gracefulTimeout, into: \.configuration.gracefulTimeout)
 
   // MARK: - Restarts
 
-  static let restartBackoffMin: WorkerSetting = WorkerSetting(
-    key: "restart-backoff-min", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let restartBackoffMin: WorkerSetting = .duration(
+    "restart-backoff-min", default: RestartPolicyConfiguration.defaultMinimumBackoff,
     summary: "First restart delay in seconds after a child crashes (doubling with jitter)",
-    defaultText: SettingText.seconds(RestartPolicyConfiguration.defaultMinimumBackoff),
-    flag: { $0.worker.restartBackoffMin.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.restartBackoffMin = value.duration })
+    flag: \.worker.restartBackoffMin, into: \.restartBackoffMin)
 
-  static let restartBackoffMax: WorkerSetting = WorkerSetting(
-    key: "restart-backoff-max", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Largest restart delay in seconds",
-    defaultText: SettingText.seconds(RestartPolicyConfiguration.defaultMaximumBackoff),
-    flag: { $0.worker.restartBackoffMax.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.restartBackoffMax = value.duration })
+  static let restartBackoffMax: WorkerSetting = .duration(
+    "restart-backoff-max", default: RestartPolicyConfiguration.defaultMaximumBackoff,
+    summary: "Largest restart delay in seconds",
+    flag: \.worker.restartBackoffMax, into: \.restartBackoffMax)
 
-  static let stableUptime: WorkerSetting = WorkerSetting(
-    key: "stable-uptime", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds a child must stay up for its slot's backoff to reset",
-    defaultText: SettingText.seconds(RestartPolicyConfiguration.defaultStableUptime),
-    flag: { $0.worker.stableUptime.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.stableUptime = value.duration })
+  static let stableUptime: WorkerSetting = .duration(
+    "stable-uptime", default: RestartPolicyConfiguration.defaultStableUptime,
+    summary: "Seconds a child must stay up for its slot's backoff to reset",
+    flag: \.worker.stableUptime, into: \.stableUptime)
 
-  static let crashLoopWindow: WorkerSetting = WorkerSetting(
-    key: "crash-loop-window", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S",
+  static let crashLoopWindow: WorkerSetting = .duration(
+    "crash-loop-window", default: RestartPolicyConfiguration.defaultCrashLoopWindow,
     summary:
       "Seconds of nothing but early crashes in a pool before the supervisor gives up (exit 3; 5 boot failures in a row: exit 4)",
-    defaultText: SettingText.seconds(RestartPolicyConfiguration.defaultCrashLoopWindow),
-    flag: { $0.worker.crashLoopWindow.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.crashLoopWindow = value.duration })
+    flag: \.worker.crashLoopWindow, into: \.crashLoopWindow)
 
   // MARK: - Broker
 
-  static let lease: WorkerSetting = WorkerSetting(
-    key: "lease", short: nil, environment: nil, kind: .seconds(.positive), valueName: "S",
-    summary:
-      "Seconds a claimed task stays owned without renewal; then it returns to its queue",
-    defaultText: SettingText.seconds(ConsumerIdentity.defaultLease),
-    flag: { $0.worker.lease.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.lease = value.duration })
+  static let lease: WorkerSetting = .duration(
+    "lease", default: ConsumerIdentity.defaultLease,
+    summary: "Seconds a claimed task stays owned without renewal; then it returns to its queue",
+    flag: \.worker.lease, into: \.configuration.lease)
 
-  static let resultExpires: WorkerSetting = WorkerSetting(
-    key: "result-expires", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds results are kept",
-    defaultText: SettingText.seconds(defaultResultExpiry),
-    flag: { $0.worker.resultExpires.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.resultExpiry = value.duration })
+  static let resultExpires: WorkerSetting = .duration(
+    "result-expires", default: defaultResultExpiry, summary: "Seconds results are kept",
+    flag: \.worker.resultExpires, into: \.configuration.resultExpiry)
 
-  static let brokerStartupTimeout: WorkerSetting = WorkerSetting(
-    key: "broker-startup-timeout", short: nil, environment: nil, kind: .seconds(.delay),
-    valueName: "S",
+  static let brokerStartupTimeout: WorkerSetting = .duration(
+    "broker-startup-timeout", .delay, default: WorkerConfiguration.defaultBrokerStartupTimeout,
     summary:
       "Seconds to keep trying, with backoff, a broker that does not answer at start-up (STATUS says so, systemd's start timeout is extended); 0 gives up at once (exit 5)",
-    defaultText: SettingText.seconds(WorkerConfiguration.defaultBrokerStartupTimeout),
-    flag: { $0.worker.brokerStartupTimeout.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.brokerStartupTimeout = value.duration })
+    flag: \.worker.brokerStartupTimeout, into: \.configuration.brokerStartupTimeout)
 
-  static let deadLetterLimit: WorkerSetting = WorkerSetting(
-    key: "dead-letter-limit", short: nil, environment: nil, kind: .count(0...Int.max),
-    valueName: "N", summary: "Most dead letters kept, the oldest deleted first",
-    defaultText: "\(WorkerConfiguration.defaultDeadLetterLimit)",
-    flag: { $0.worker.deadLetterLimit.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.deadLetterLimit = value.count })
+  static let deadLetterLimit: WorkerSetting = .count(
+    "dead-letter-limit", 0...Int.max, default: WorkerConfiguration.defaultDeadLetterLimit,
+    summary: "Most dead letters kept, the oldest deleted first",
+    flag: \.worker.deadLetterLimit, into: \.configuration.deadLetterLimit)
 
-  static let deadLetterRetention: WorkerSetting = WorkerSetting(
-    key: "dead-letter-retention", short: nil, environment: nil, kind: .seconds(.positive),
-    valueName: "S", summary: "Seconds a dead letter is kept",
-    defaultText: SettingText.seconds(WorkerConfiguration.defaultDeadLetterRetention),
-    flag: { $0.worker.deadLetterRetention.map(WorkerSettingInput.text) },
-    apply: { value, settings in settings.configuration.deadLetterRetention = value.duration })
+  static let deadLetterRetention: WorkerSetting = .duration(
+    "dead-letter-retention", default: WorkerConfiguration.defaultDeadLetterRetention,
+    summary: "Seconds a dead letter is kept",
+    flag: \.worker.deadLetterRetention, into: \.configuration.deadLetterRetention)
 
   static let taskEvents: WorkerSetting = WorkerSetting(
     key: "task-events", short: "E", environment: nil, kind: .flag, valueName: "",
