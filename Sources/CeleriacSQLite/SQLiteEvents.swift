@@ -74,7 +74,7 @@ final class SQLiteEventSubscription: EventSubscription {
       let (events, last) = try broker.events(after: cursor, limit: Self.batchSize)
       cursor = last
       if !events.isEmpty || ContinuousClock.now >= deadline { return events }
-      Thread.sleep(forTimeInterval: Double(Self.pollInterval.components.attoseconds) / 1e18)
+      Thread.sleep(forTimeInterval: Self.pollInterval.seconds)
     }
   }
 

@@ -8,13 +8,34 @@ extension Duration {
     Double(components.seconds) + Double(components.attoseconds) / 1e18
   }
 
-  /// The duration in whole milliseconds, rounded down (saturating at `Int64`'s range).
-  public var wholeMilliseconds: Int64 {
-    let (scaled, overflow) = components.seconds.multipliedReportingOverflow(by: 1000)
-    if overflow { return components.seconds < 0 ? .min : .max }
+  /// The duration in whole milliseconds, rounded toward zero (saturating at `Int64`'s range).
+  public var wholeMilliseconds: Int64 { whole(unitsPerSecond: 1_000) }
+
+  /// The duration in whole microseconds, rounded toward zero (saturating at `Int64`'s range).
+  public var wholeMicroseconds: Int64 { whole(unitsPerSecond: 1_000_000) }
+
+  /// The duration in whole nanoseconds, rounded toward zero (saturating at `Int64`'s range:
+  /// about 292 years).
+  public var wholeNanoseconds: Int64 { whole(unitsPerSecond: 1_000_000_000) }
+
+  /// `self` counted in units of `1 / unitsPerSecond` s, saturating instead of overflowing.
+  private func whole(unitsPerSecond: Int64) -> Int64 {
+    let (seconds, attoseconds) = components
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: unitsPerSecond)
+    if overflow { return seconds < 0 ? .min : .max }
     let (sum, overflowSum) = scaled.addingReportingOverflow(
-      components.attoseconds / 1_000_000_000_000_000)
+      attoseconds / (1_000_000_000_000_000_000 / unitsPerSecond))
     return overflowSum ? (scaled < 0 ? .min : .max) : sum
+  }
+
+  /// A short human form for log lines and reasons: `250ms` below one second, else seconds with
+  /// at most one decimal: `1.5s`, `30s`.
+  public var shortDescription: String {
+    let milliseconds = wholeMilliseconds
+    if milliseconds < 0 { return "-" + (Duration.zero - self).shortDescription }
+    if milliseconds < 1000 { return "\(milliseconds)ms" }
+    let tenths = (milliseconds % 1000) / 100
+    return tenths == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds / 1000).\(tenths)s"
   }
 
   /// A duration of `seconds` (fractions kept to the microsecond).

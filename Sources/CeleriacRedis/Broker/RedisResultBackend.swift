@@ -116,10 +116,8 @@ public final class RedisResultBackend: ResultBackend {
       if remaining <= .zero { break }
       let payload: ByteBuffer?
       do {
-        let nanoseconds =
-          remaining.components.seconds * 1_000_000_000
-          + remaining.components.attoseconds / 1_000_000_000
-        payload = try subscription.nextMessageSync(timeout: .nanoseconds(max(nanoseconds, 1)))
+        payload = try subscription.nextMessageSync(
+          timeout: .nanoseconds(max(remaining.wholeNanoseconds, 1)))
       } catch {
         return try pollForResult(taskID, timeout: max(deadline - clock.now, .zero))
       }

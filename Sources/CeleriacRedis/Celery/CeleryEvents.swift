@@ -133,15 +133,8 @@ final class RedisEventSubscription: EventSubscription {
 
   func next(timeout: Duration) throws -> [WorkerEvent] {
     // Saturating: a caller's long timeout must not overflow into a trap.
-    let (whole, overflow) = timeout.components.seconds.multipliedReportingOverflow(
-      by: 1_000_000_000)
-    let nanoseconds =
-      overflow
-      ? Int64.max
-      : whole.addingReportingOverflow(
-        timeout.components.attoseconds / 1_000_000_000
-      ).partialValue
-    guard var first = try subscription.nextMessageSync(timeout: .nanoseconds(max(0, nanoseconds)))
+    let nanoseconds = max(0, timeout.wholeNanoseconds)
+    guard var first = try subscription.nextMessageSync(timeout: .nanoseconds(nanoseconds))
     else { return [] }
     var events = CeleryEvents.decode(first.readString(length: first.readableBytes) ?? "") ?? []
     // Whatever else is already here, without waiting.

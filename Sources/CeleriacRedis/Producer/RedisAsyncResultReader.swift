@@ -99,11 +99,9 @@ public final class RedisAsyncResultReader: AsyncResultReader {
     while !(last?.state.isReady ?? false) {
       let remaining = deadline - ContinuousClock.now
       if remaining <= .zero { break }
-      let nanoseconds =
-        remaining.components.seconds * 1_000_000_000
-        + remaining.components.attoseconds / 1_000_000_000
       guard
-        let payload = try await subscription.nextMessage(timeout: .nanoseconds(max(nanoseconds, 1)))
+        let payload = try await subscription.nextMessage(
+          timeout: .nanoseconds(max(remaining.wholeNanoseconds, 1)))
       else { break }
       if let record = try? CeleryResult.decode(String(buffer: payload), taskID: taskID) {
         last = record

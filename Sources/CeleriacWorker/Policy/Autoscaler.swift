@@ -176,12 +176,12 @@ public struct Autoscaler: Sendable, Hashable {
     }
     guard now >= due else {
       return .hold(
-        reason: "depth 0, \(idle) idle: retire in \(PolicyFormat.duration(due - now))")
+        reason: "depth 0, \(idle) idle: retire in \((due - now).shortDescription)")
     }
     let count = min(configuration.scaleDownStep, surplus)
     lastScaleDown = now
     return .retire(
       count: count,
-      reason: "depth 0, \(idle) idle for \(PolicyFormat.duration(now - since)): -\(count)")
+      reason: "depth 0, \(idle) idle for \((now - since).shortDescription): -\(count)")
   }
 }

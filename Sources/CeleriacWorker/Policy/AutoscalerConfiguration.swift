@@ -72,12 +72,12 @@ public struct AutoscalerConfiguration: Sendable, Hashable {
     }
     guard scaleDownCooldown >= .zero else {
       throw PolicyConfigurationError(
-        "scale-down cooldown must not be negative, got \(PolicyFormat.duration(scaleDownCooldown))"
+        "scale-down cooldown must not be negative, got \(scaleDownCooldown.shortDescription)"
       )
     }
     guard scaleDownInterval >= .zero else {
       throw PolicyConfigurationError(
-        "scale-down interval must not be negative, got \(PolicyFormat.duration(scaleDownInterval))"
+        "scale-down interval must not be negative, got \(scaleDownInterval.shortDescription)"
       )
     }
     guard scaleDownStep >= 1 else {
@@ -85,7 +85,7 @@ public struct AutoscalerConfiguration: Sendable, Hashable {
     }
     guard sampleInterval > .zero else {
       throw PolicyConfigurationError(
-        "autoscale sample interval must be positive, got \(PolicyFormat.duration(sampleInterval))")
+        "autoscale sample interval must be positive, got \(sampleInterval.shortDescription)")
     }
     self.minimum = minimum
     self.maximum = maximum

@@ -37,7 +37,7 @@ struct CrashLoopDetector: Sendable, Hashable {
     let lasted = now - start
     guard failuresInRun >= minimumFailures, lasted >= window else { return nil }
     return "crash loop: \(failuresInRun) children exited early (up less than "
-      + "\(PolicyFormat.duration(stableUptime))) over \(PolicyFormat.duration(lasted)) "
-      + "with no stable child (window \(PolicyFormat.duration(window)))"
+      + "\(stableUptime.shortDescription)) over \(lasted.shortDescription) "
+      + "with no stable child (window \(window.shortDescription))"
   }
 }

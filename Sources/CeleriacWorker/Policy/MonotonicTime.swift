@@ -23,7 +23,7 @@ public struct MonotonicTime: Sendable, Hashable, Comparable, CustomStringConvert
 
   /// A textual form such as `t+12.5s`, for logs and test failures.
   public var description: String {
-    "t+" + PolicyFormat.duration(sinceOrigin)
+    "t+" + (sinceOrigin).shortDescription
   }
 
   /// Whether `lhs` comes before `rhs`.
@@ -49,22 +49,5 @@ public struct MonotonicTime: Sendable, Hashable, Comparable, CustomStringConvert
   /// Moves `lhs` forward by `rhs`.
   public static func += (lhs: inout MonotonicTime, rhs: Duration) {
     lhs.sinceOrigin += rhs
-  }
-}
-
-/// Short human forms of durations for the one-line reasons the policies return.
-enum PolicyFormat {
-  /// `250ms` below one second, else seconds with at most one decimal: `1.5s`, `30s`.
-  static func duration(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
-    let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    if milliseconds < 0 {
-      return "-" + self.duration(.zero - duration)
-    }
-    if milliseconds < 1000 {
-      return "\(milliseconds)ms"
-    }
-    let tenths = (milliseconds % 1000) / 100
-    return tenths == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds / 1000).\(tenths)s"
   }
 }

@@ -81,8 +81,7 @@ public struct RestartBackoff: Sendable, Hashable {
 
   /// `duration × fraction`, rounded to the nanosecond; `fraction` is in `0...1`.
   private static func scale(_ duration: Duration, by fraction: Double) -> Duration {
-    let (seconds, attoseconds) = duration.components
-    let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds / 1_000_000_000)
-    return .nanoseconds(Int64((nanoseconds * fraction).rounded()))
+    let scaled = (Double(duration.wholeNanoseconds) * fraction).rounded()
+    return .nanoseconds(scaled < 9.2e18 ? Int64(scaled) : .max)
   }
 }

@@ -138,7 +138,7 @@ public struct RestartPolicy: Sendable {
     if kind == .bootFailure && consecutiveBootFailures >= configuration.maxBootFailures {
       return giveUp(
         "boot failure: \(consecutiveBootFailures) children in a row exited before reporting "
-          + "ready (last in slot \(slot) after \(PolicyFormat.duration(uptime)))")
+          + "ready (last in slot \(slot) after \(uptime.shortDescription))")
     }
     if !stable,
       let reason = crashLoop.recordEarlyFailure(

@@ -55,20 +55,20 @@ public struct RestartPolicyConfiguration: Sendable, Hashable {
   ) throws(PolicyConfigurationError) {
     guard minimumBackoff > .zero else {
       throw PolicyConfigurationError(
-        "restart minimum backoff must be positive, got \(PolicyFormat.duration(minimumBackoff))")
+        "restart minimum backoff must be positive, got \(minimumBackoff.shortDescription)")
     }
     guard maximumBackoff >= minimumBackoff else {
       throw PolicyConfigurationError(
-        "restart maximum backoff \(PolicyFormat.duration(maximumBackoff)) is below "
-          + "minimum backoff \(PolicyFormat.duration(minimumBackoff))")
+        "restart maximum backoff \(maximumBackoff.shortDescription) is below "
+          + "minimum backoff \(minimumBackoff.shortDescription)")
     }
     guard stableUptime > .zero else {
       throw PolicyConfigurationError(
-        "stable uptime must be positive, got \(PolicyFormat.duration(stableUptime))")
+        "stable uptime must be positive, got \(stableUptime.shortDescription)")
     }
     guard crashLoopWindow > .zero else {
       throw PolicyConfigurationError(
-        "crash-loop window must be positive, got \(PolicyFormat.duration(crashLoopWindow))")
+        "crash-loop window must be positive, got \(crashLoopWindow.shortDescription)")
     }
     guard crashLoopMinimumFailures >= 1 else {
       throw PolicyConfigurationError(

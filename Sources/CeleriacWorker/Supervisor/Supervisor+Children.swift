@@ -217,11 +217,3 @@ extension Supervisor {
     return "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
   }
 }
-
-extension Duration {
-  /// `1.5 s` or `250 ms`.
-  var shortDescription: String {
-    let millis = wholeMilliseconds
-    return millis >= 1000 ? String(format: "%.1f s", Double(millis) / 1000) : "\(millis) ms"
-  }
-}

@@ -22,10 +22,7 @@ extension Supervisor {
       descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
       descriptors.append(pollfd(fd: child.pidFD, events: Int16(POLLIN), revents: 0))
     }
-    let milliseconds = Int32(
-      clamping: max(
-        0,
-        timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+    let milliseconds = Int32(clamping: max(0, timeout.wholeMilliseconds))
     let count = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
     var ready = ReadyDescriptors()
     guard count > 0 else { return ready }

@@ -60,9 +60,7 @@ struct SupervisorMetrics {
     let key = Self.key(Self.runtime, dimensions)
     let timer = timers[key] ?? Metrics.Timer(label: Self.runtime, dimensions: dimensions)
     timers[key] = timer
-    let (seconds, attoseconds) = duration.components
-    let (whole, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
-    timer.recordNanoseconds(overflow ? Int64.max : whole &+ max(0, attoseconds) / 1_000_000_000)
+    timer.recordNanoseconds(max(0, duration.wholeNanoseconds))
   }
 }
 

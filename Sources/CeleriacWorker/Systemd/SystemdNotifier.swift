@@ -45,9 +45,7 @@ public struct SystemdNotifier: Sendable {
 
   /// `EXTEND_TIMEOUT_USEC`: asks systemd for more time to finish starting or stopping.
   public func extendTimeout(by duration: Duration) {
-    let micros =
-      duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-    send("EXTEND_TIMEOUT_USEC=\(micros)")
+    send("EXTEND_TIMEOUT_USEC=\(max(0, duration.wholeMicroseconds))")
   }
 
   /// `WATCHDOG=1`.

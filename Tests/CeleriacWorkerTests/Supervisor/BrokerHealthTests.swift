@@ -22,8 +22,8 @@ struct BrokerHealthTests {
       #expect(health.failed("claim", Refused(), now: start + .seconds(second)) == nil)
     }
     let reminder = health.failed("claim", Refused(), now: start + .seconds(30))
-    #expect(reminder?.contains("still unavailable after 30.0 s (31 failed calls)") == true)
-    #expect(health.succeeded(now: start + .seconds(31))?.contains("back after 31.0 s") == true)
+    #expect(reminder?.contains("still unavailable after 30s (31 failed calls)") == true)
+    #expect(health.succeeded(now: start + .seconds(31))?.contains("back after 31s") == true)
     #expect(!health.isDown)
     #expect(health.succeeded(now: start + .seconds(32)) == nil)
   }
