@@ -1,3 +1,4 @@
+import CeleriacCore
 import CeleriacRedis
 import NIOCore
 import Testing
@@ -165,7 +166,7 @@ struct RedisServerTests {
     // A long backoff, so that the second call surely falls inside its window.
     let client = RedisClient(
       url: try RedisURL("redis://127.0.0.1:\(port)"),
-      backoff: RedisReconnectBackoff(initial: .seconds(10), maximum: .seconds(10)))
+      backoff: Backoff(minimum: .seconds(10), maximum: .seconds(10), jitter: .equal))
     defer { client.shutdownSync() }
     let error = await expectRedisError { _ = try await client.send(["PING"]) }
     #expect(error?.code == .connectionFailed)
@@ -182,7 +183,7 @@ struct RedisServerTests {
     defer { server.stop() }
     let client = try RedisClient(
       url: RedisURL(server.url()),
-      backoff: RedisReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(100)))
+      backoff: Backoff(minimum: .milliseconds(20), maximum: .milliseconds(100), jitter: .equal))
     defer { client.shutdownSync() }
     _ = try client.sendSync(["SET", "before", "restart"])
 

@@ -648,8 +648,7 @@ public final class RedisBroker: Broker {
   }
 
   static func decodeDeadLetter(_ json: String) -> DeadLetterEntry? {
-    guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
-    else { return nil }
+    guard case .object(let object)? = try? JSONValue(parsing: json) else { return nil }
     return DeadLetterEntry(
       taskID: object["task_id"]?.stringValue, queue: object["queue"]?.stringValue ?? "",
       reason: object["reason"]?.stringValue ?? "", payload: object["payload"]?.stringValue ?? "",

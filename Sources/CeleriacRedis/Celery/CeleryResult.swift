@@ -120,7 +120,7 @@ public enum CeleryResult {
   public static func decode(_ raw: String, taskID: String) throws -> TaskResultRecord {
     let stored: Stored
     do {
-      stored = try JSONDecoder().decode(Stored.self, from: Data(raw.utf8))
+      stored = try JSONCoding.decode(Stored.self, from: raw)
     } catch {
       throw CeleriacError(
         .malformedMessage, "stored result of task \(taskID) is not Celery's result JSON")

@@ -1,30 +1,7 @@
+import CeleriacCore
 import NIOCore
 import NIOPosix
 import Synchronization
-
-/// How quickly ``RedisClient`` tries again after a failed connection attempt.
-public struct RedisReconnectBackoff: Sendable, Hashable {
-  /// The wait after the first failed attempt; it doubles with every further failure.
-  public var initial: TimeAmount
-  /// The longest wait between two attempts.
-  public var maximum: TimeAmount
-
-  /// Creates a backoff policy; by default 100 ms doubling up to 5 s, each with jitter.
-  public init(initial: TimeAmount = .milliseconds(100), maximum: TimeAmount = .seconds(5)) {
-    self.initial = initial
-    self.maximum = maximum
-  }
-
-  /// The wait after `failures` consecutive failed attempts (at least 1): between half and all
-  /// of `initial * 2^(failures-1)`, capped at `maximum`.
-  func delay(afterFailures failures: Int) -> TimeAmount {
-    let exponent = min(max(failures - 1, 0), 30)
-    let (scaled, overflow) = self.initial.nanoseconds.multipliedReportingOverflow(
-      by: Int64(1) << exponent)
-    let full = max(0, overflow ? self.maximum.nanoseconds : min(scaled, self.maximum.nanoseconds))
-    return .nanoseconds(Int64.random(in: (full / 2)...full))
-  }
-}
 
 /// A Redis client that owns one event loop thread and one connection, made lazily.
 ///
@@ -44,8 +21,14 @@ public final class RedisClient: RedisCommandSending, Sendable {
   public let url: RedisURL
   /// The options of every connection.
   public let options: RedisConnectionOptions
-  /// The reconnection policy.
-  public let backoff: RedisReconnectBackoff
+  /// The wait after a failed connection attempt before the next one: 100 ms doubling up to
+  /// 5 s, each between half and all of that (equal jitter).
+  public static let defaultReconnectBackoff = Backoff(
+    minimum: .milliseconds(100), maximum: .seconds(5), jitter: .equal)
+
+  /// The reconnection policy: the wait after `n` failed attempts in a row is its delay of
+  /// attempt `n`.
+  public let backoff: Backoff
   private let group: MultiThreadedEventLoopGroup
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
 
@@ -66,7 +49,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
   public init(
     url: RedisURL,
     options: RedisConnectionOptions = RedisConnectionOptions(),
-    backoff: RedisReconnectBackoff = RedisReconnectBackoff()
+    backoff: Backoff = RedisClient.defaultReconnectBackoff
   ) {
     self.url = url
     self.options = options
@@ -82,6 +65,11 @@ public final class RedisClient: RedisCommandSending, Sendable {
   }
 
   // MARK: - Connection management
+
+  /// The wait after `failures` failed connection attempts in a row, for NIO's deadlines.
+  private func reconnectDelay(afterFailures failures: Int) -> TimeAmount {
+    .nanoseconds(self.backoff.delay(attempt: failures).wholeNanoseconds)
+  }
 
   /// The open connection, connecting first if needed (see the type's documentation).
   public func connectionFuture() -> EventLoopFuture<RedisConnection> {
@@ -132,7 +120,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
             let failures = previousFailures + 1
             state = .disconnected(
               failures: failures,
-              retryAt: .now() + self.backoff.delay(afterFailures: failures),
+              retryAt: .now() + self.reconnectDelay(afterFailures: failures),
               lastError: RedisError.wrap(error, endpoint: self.url.endpoint, connecting: true))
           }
           return nil
@@ -242,7 +230,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
           state.retryAt = nil
         } catch {
           state.failures += 1
-          state.retryAt = .now() + self.backoff.delay(afterFailures: state.failures)
+          state.retryAt = .now() + self.reconnectDelay(afterFailures: state.failures)
           state.lastError = error
           throw error
         }

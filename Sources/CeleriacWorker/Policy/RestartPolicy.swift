@@ -1,3 +1,5 @@
+import CeleriacCore
+
 /// Why a child exited, as far as restart policy is concerned. The supervisor classifies.
 public enum ChildExitKind: Sendable, Hashable {
   /// The child died unexpectedly after it had reported ready (signal, non-zero exit, killed

@@ -1,3 +1,5 @@
+import CeleriacCore
+
 /// The settings of a ``RestartPolicy``: backoff, stability, crash-loop and boot-failure limits.
 ///
 /// Every setting has a documented default as a named constant. The initialiser validates and
@@ -92,3 +94,6 @@ public struct RestartPolicyConfiguration: Sendable, Hashable {
     RestartBackoff(minimum: minimumBackoff, maximum: maximumBackoff, jitter: jitter)
   }
 }
+
+/// The backoff between restarts of a pool slot: CeleriacCore's ``Backoff``.
+public typealias RestartBackoff = Backoff

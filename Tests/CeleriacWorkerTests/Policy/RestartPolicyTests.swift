@@ -1,3 +1,4 @@
+import CeleriacCore
 import Testing
 
 @testable import CeleriacWorker

@@ -1,6 +1,6 @@
 /// How random jitter is applied to an exponential backoff delay.
 ///
-/// With `base` the un-jittered delay of an attempt (see ``RestartBackoff/baseDelay(attempt:)``):
+/// With `base` the un-jittered delay of an attempt (see ``Backoff/baseDelay(attempt:)``):
 public enum BackoffJitter: Sendable, Hashable {
   /// No jitter: the delay is `base` exactly.
   case none
@@ -16,9 +16,10 @@ public enum BackoffJitter: Sendable, Hashable {
 /// Attempt 1 waits `minimum`, each further attempt twice as long, capped at `maximum`
 /// (100 ms, 200 ms, 400 ms, … 25.6 s, 30 s, 30 s with the defaults), and then ``jitter`` is
 /// applied. The random source is a parameter, so tests pass a fixed generator and get exact
-/// delays. ``RestartPolicy`` uses it per pool slot; anything else that retries (a broker
-/// reconnect) may use it too.
-public struct RestartBackoff: Sendable, Hashable {
+/// delays. The one backoff of the code base: the worker's restart policy uses it per pool slot
+/// (as `RestartBackoff`), the supervisor for a broker that does not answer at start-up, and the
+/// Redis client between reconnection attempts.
+public struct Backoff: Sendable, Hashable {
   /// The delay of the first attempt.
   public var minimum: Duration
   /// The cap on the un-jittered delay; jitter only ever shortens a delay, so this is also the
