@@ -59,6 +59,11 @@ struct MetricsTests {
       }, "\(seen)")
     #expect(seen[#"celeriac_task_runtime_seconds_count{task="tasks.add"}"#] == 3)
     #expect(seen[#"celeriac_tasks_total{task="unregistered",state="FAILURE"}"#] == 1)
+    // Every claim and every commit of those tasks was timed; the broker answered throughout.
+    #expect(seen[#"celeriac_broker_call_seconds_count{operation="claim"}"#] ?? 0 >= 5, "\(seen)")
+    #expect(seen[#"celeriac_broker_call_seconds_count{operation="commit"}"#] ?? 0 >= 1)
+    #expect(seen[#"celeriac_broker_call_seconds_bucket{operation="commit",le="5.0"}"#] != nil)
+    #expect(seen["celeriac_broker_up"] == 1 && seen["celeriac_broker_outages_total"] == nil)
 
     let sleeping = try sandbox.send("tasks.sleep", [30])
     #expect(
@@ -113,6 +118,37 @@ struct MetricsTests {
     let scrape = try Self.scrape(port)
     #expect(scrape.status == 0 && scrape.body.contains("celeriac_pool_children"))
     #expect(worker.process.isRunning)
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test("a Redis outage: broker_up drops to 0, one outage is counted, and up is 1 again after")
+  func brokerOutage() throws {
+    let redis = try RedisSandbox()
+    let port = try RedisTestServer.freePort()
+    let worker = try redis.worker(["-c", "1", "--metrics-port", "\(port)"])
+    #expect(try redis.run(["send", "tasks.add", "1", "2"]).status == 0)
+    var seen: [String: Double] = [:]
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        seen = Self.samples(try Self.scrape(port).body)
+        return seen["celeriac_broker_up"] == 1
+          && seen[#"celeriac_tasks_total{task="tasks.add",state="SUCCESS"}"#] == 1
+      }, "\(seen)")
+    redis.server.stop()
+    #expect(
+      try waitUntil(timeout: .seconds(20)) {
+        seen = Self.samples(try Self.scrape(port).body)
+        return seen["celeriac_broker_up"] == 0
+      }, "\(seen)")
+    #expect(seen["celeriac_broker_outages_total"] == 1)
+    try redis.server.start()
+    #expect(
+      try waitUntil(timeout: .seconds(30)) {
+        seen = Self.samples(try Self.scrape(port).body)
+        return seen["celeriac_broker_up"] == 1
+      }, "\(seen)")
+    #expect(seen["celeriac_broker_outages_total"] == 1, "one outage, counted once")
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }

@@ -54,7 +54,9 @@ extension Supervisor {
     let pool = pools[index]
     let batch: ClaimBatch
     do {
+      let started = clock.now
       batch = try broker.claim(from: pool.configuration.queues, limit: limit, consumer: consumer)
+      recordBrokerCall("claim", since: started)
       brokerSucceeded()
     } catch {
       brokerFailed("claim from \(pool.name)", error)

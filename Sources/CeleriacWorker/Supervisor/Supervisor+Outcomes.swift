@@ -177,6 +177,7 @@ extension Supervisor {
   func flushPendingWrites() {
     pending.promoteStarted(now: clock.now)
     guard !pending.isEmpty else { return }
+    let started = clock.now
     do {
       if !pending.chordParts.isEmpty, let counter = chordCounter {
         // Parts are counted in the commit that stores their results and acknowledges them.
@@ -224,6 +225,7 @@ extension Supervisor {
         countMetric(SupervisorMetrics.deadLetters)
       }
       try finishChords()
+      recordBrokerCall("commit", since: started)
       brokerSucceeded()
     } catch {
       brokerFailed("store outcomes (kept for the next try)", error)

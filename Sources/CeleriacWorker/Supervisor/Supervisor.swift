@@ -180,7 +180,9 @@ public final class Supervisor {
 
   /// Logs a failed broker or backend call once per outage (see ``BrokerHealth``).
   func brokerFailed(_ operation: String, _ error: any Error) {
+    let wasDown = brokerHealth.isDown
     if let line = brokerHealth.failed(operation, error, now: clock.now) { logger.error("\(line)") }
+    recordBrokerHealth(up: false, outageStarted: !wasDown)
   }
 
   /// Notes a successful broker call; logs the end of an outage.
@@ -188,6 +190,7 @@ public final class Supervisor {
     if brokerHealth.isDown, let line = brokerHealth.succeeded(now: clock.now) {
       logger.notice("\(line)")
     }
+    recordBrokerHealth(up: true, outageStarted: false)
   }
 
   /// Spawns every pool's first children before the broker is opened.

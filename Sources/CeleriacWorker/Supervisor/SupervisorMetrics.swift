@@ -6,7 +6,7 @@ import Metrics
 /// conventions and are documented in `docs/metrics.md`; label values come only from the
 /// worker's own configuration and registry (a task name not registered is counted as
 /// `unregistered`), so hostile messages cannot grow the series without end.
-struct SupervisorMetrics {
+public struct SupervisorMetrics {
   /// Tasks that reached a final state (or a retry), by `task` and `state`.
   static let tasks = "celeriac_tasks_total"
   /// How long tasks ran in their child, by `task` (a histogram).
@@ -26,6 +26,13 @@ struct SupervisorMetrics {
   static let redeliveries = "celeriac_redeliveries_total"
   /// Messages moved to dead-letter by this worker.
   static let deadLetters = "celeriac_dead_letters_total"
+  /// How long the supervisor's broker calls took, by `operation` (`claim`: take tasks;
+  /// `commit`: store outcomes and acknowledge them), a histogram of successful calls.
+  public static let brokerCall = "celeriac_broker_call_seconds"
+  /// Whether the broker answers: 1 after a successful call, 0 after a failed one.
+  static let brokerUp = "celeriac_broker_up"
+  /// Broker outages: runs of failed calls, each counted once when it starts.
+  static let brokerOutages = "celeriac_broker_outages_total"
   /// The label value of a task name the worker does not know.
   static let unregisteredTask = "unregistered"
 
@@ -54,11 +61,10 @@ struct SupervisorMetrics {
     gauge.record(value)
   }
 
-  /// Records a task's run time.
-  mutating func recordRuntime(task: String, _ duration: Duration) {
-    let dimensions = [("task", task)]
-    let key = Self.key(Self.runtime, dimensions)
-    let timer = timers[key] ?? Metrics.Timer(label: Self.runtime, dimensions: dimensions)
+  /// Records a duration in a timer (a histogram of seconds in Prometheus).
+  mutating func record(_ name: String, _ dimensions: [(String, String)], _ duration: Duration) {
+    let key = Self.key(name, dimensions)
+    let timer = timers[key] ?? Metrics.Timer(label: name, dimensions: dimensions)
     timers[key] = timer
     timer.recordNanoseconds(max(0, duration.wholeNanoseconds))
   }
@@ -80,7 +86,20 @@ extension Supervisor {
   /// Records how long a task ran (when metrics are on).
   func recordRuntime(_ message: TaskMessage, _ runtime: Duration) {
     guard configuration.recordsMetrics else { return }
-    metrics.recordRuntime(task: metricTaskName(message), runtime)
+    metrics.record(SupervisorMetrics.runtime, [("task", metricTaskName(message))], runtime)
+  }
+
+  /// Records how long a successful broker call took (when metrics are on).
+  func recordBrokerCall(_ operation: String, since start: ContinuousClock.Instant) {
+    guard configuration.recordsMetrics else { return }
+    metrics.record(SupervisorMetrics.brokerCall, [("operation", operation)], clock.now - start)
+  }
+
+  /// Sets the broker's up gauge and counts the start of an outage (when metrics are on).
+  func recordBrokerHealth(up: Bool, outageStarted: Bool) {
+    guard configuration.recordsMetrics else { return }
+    metrics.set(SupervisorMetrics.brokerUp, [], to: up ? 1 : 0)
+    if outageStarted { metrics.increment(SupervisorMetrics.brokerOutages) }
   }
 
   /// Counts an event without a task (restarts, dead letters, redeliveries).
