@@ -38,7 +38,12 @@ SPEC_CELERY = {
     "enqueue": 3400.0, "drain": 1700.0, "rt_p50": 1.4, "spawn": 0.23, "pss": 80.0,
 }
 
-MEASURES = ["enqueue", "batch", "drain", "roundtrip", "spawn", "pss", "sigterm"]
+MEASURES = ["enqueue", "batch", "drain", "roundtrip", "spawn", "pss", "sigterm", "observe"]
+
+# The drains of `observe`: what Celery's events (-E) and the Prometheus endpoint cost a
+# Celeriac worker. None of the variants changes what the tasks do.
+OBSERVE_VARIANTS = [("plain", []), ("-E", ["-E"]), ("--metrics-port", ["--metrics-port"]),
+                    ("-E --metrics-port", ["-E", "--metrics-port"])]
 
 
 def log(message):
@@ -355,6 +360,7 @@ class CeleriacSystem:
         self.resets = 0
         self.db_path = None
         self.results = None
+        self.extra_flags = []
         self.reset()
 
     def urls(self):
@@ -382,7 +388,7 @@ class CeleriacSystem:
 
     def worker(self, concurrency=2):
         self.starts += 1
-        argv = [CELERIAC, "worker", *self.urls(), "-c", str(concurrency)]
+        argv = [CELERIAC, "worker", *self.urls(), "-c", str(concurrency), *self.extra_flags]
         return spawn(argv, os.path.join(self.workdir, f"{self.key}-worker-{self.starts}.log"))
 
     def wait_ready(self, proc, timeout=60):
@@ -515,6 +521,49 @@ def measure_drain(system, sizes):
     if not ok:
         out["error"] = f"only {len(done)} of {count} results stored"
     return out
+
+
+def measure_observe(system, sizes):
+    """The drain once per OBSERVE_VARIANTS entry (a free port for --metrics-port)."""
+    variants = {}
+    try:
+        for name, flags in OBSERVE_VARIANTS:
+            system.extra_flags = []
+            for flag in flags:
+                system.extra_flags += [flag, str(free_port())] if flag == "--metrics-port" \
+                    else [flag]
+            variants[name] = measure_drain(system, sizes)
+    finally:
+        system.extra_flags = []
+    return {"variants": variants}
+
+
+def print_observe_table(observed):
+    """Rate and CPU per task of each variant, as medians over the repetitions, with the
+    ratio to the plain drain of the same broker."""
+    print()
+    print("Cost of events and metrics on the drain (Celeriac, -c 2; ratio to the plain drain)")
+    header = ["variant", "broker", "drain rate", "ratio", "CPU µs/task (worker tree)", "ratio"]
+    rows = []
+    for key, reps in observed.items():
+        broker = "SQLite" if key == "celeriac-sqlite" else "Redis"
+        def median(variant, field):
+            values = [r["variants"][variant][field] for r in reps
+                      if "variants" in r and field in r["variants"].get(variant, {})]
+            return statistics.median(values) if values else None
+        plain_rate, plain_cpu = median("plain", "rate"), median("plain", "cpu_us_per_task")
+        for name, _ in OBSERVE_VARIANTS:
+            rate, cpu = median(name, "rate"), median(name, "cpu_us_per_task")
+            rows.append([name, broker, fmt_rate(rate) if rate else "—",
+                         f"{rate / plain_rate:.2f}×" if rate and plain_rate else "—",
+                         fmt_us(cpu) if cpu else "—",
+                         f"{cpu / plain_cpu:.2f}×" if cpu and plain_cpu else "—"])
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print(line.format(*header))
+    print(line.format(*["-" * w for w in widths]))
+    for row in rows:
+        print(line.format(*row))
 
 
 def measure_spawn(system, sizes):
@@ -828,6 +877,8 @@ def main():
         print(document.get("headline", ""))
         print_table(rows, "Celery 5 (Redis)" if "celery" in document["systems"]
                     else "Celery (SPEC fig.)", document["unavailable"])
+        if "observe" in document["raw"]:
+            print_observe_table(document["raw"]["observe"])
         return
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -887,6 +938,8 @@ def main():
         iterations = trials if measure == "sigterm" else reps
         for rep in range(iterations):
             for key, system in runnable.items():
+                if measure == "observe" and not isinstance(system, CeleriacSystem):
+                    continue  # Celeriac's own flags
                 started = time.monotonic()
                 figures = {}
                 try:
@@ -898,6 +951,8 @@ def main():
                         figures[measure] = measure_drain(system, sizes)
                     elif measure == "spawn":
                         figures[measure] = measure_spawn(system, sizes)
+                    elif measure == "observe":
+                        figures[measure] = measure_observe(system, sizes)
                     elif measure in ("roundtrip", "pss"):
                         wanted = [m for m in ("roundtrip", "pss") if m in measures]
                         session = measure_worker_session(
@@ -948,6 +1003,8 @@ def main():
     print()
     print(headline)
     print_table(rows, celery_label, unavailable)
+    if "observe" in raw:
+        print_observe_table(raw["observe"])
     print(f"raw figures: {out_path}")
 
 
@@ -958,6 +1015,9 @@ def summarize(measure, figure):
         return f"{figure.get('rate', 0):,.0f}/s"
     if measure == "spawn":
         return f"{figure['seconds'] * 1000:.1f} ms"
+    if measure == "observe":
+        return ", ".join(f"{name} {v.get('rate', 0):,.0f}/s"
+                         for name, v in figure.get("variants", {}).items())
     if "roundtrip" in figure:
         trip = figure["roundtrip"]
         return f"p50 {trip['p50_ms']:.2f} ms, p99 {trip['p99_ms']:.2f} ms"
