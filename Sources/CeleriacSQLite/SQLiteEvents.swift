@@ -6,9 +6,12 @@ extension SQLiteBroker: EventPublishing, EventSubscribing {
   /// How many events the broker file keeps: older ones are deleted as new ones come, so a
   /// worker run with `-E` and nobody following cannot grow the file without bound.
   public static let retainedEvents = 10_000
+  /// How many row ids pass between two trims (so the table holds at most ``retainedEvents``
+  /// plus this plus one batch).
+  static let trimEvery: Int64 = 500
 
-  /// Appends the events to the `events` table in one transaction and drops the oldest beyond
-  /// ``retainedEvents``.
+  /// Appends the events to the `events` table in one transaction and, every ``trimEvery`` rows,
+  /// drops the oldest beyond ``retainedEvents``.
   public func publishEvents(_ events: [WorkerEvent]) throws {
     guard !events.isEmpty else { return }
     let rows = events.map { ($0.routingKey, JSONWriter.string(.object($0.fields))) }
@@ -19,9 +22,12 @@ extension SQLiteBroker: EventPublishing, EventSubscribing {
           sql: "INSERT INTO events (routing_key, fields, created) VALUES (?, ?, ?)",
           arguments: [routingKey, fields, now])
       }
-      try db.execute(
-        sql: "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?",
-        arguments: [Self.retainedEvents])
+      // Trimmed each time the row ids cross a multiple of `trimEvery`, not on every write.
+      let last = db.lastInsertedRowID
+      if last / Self.trimEvery != (last - Int64(rows.count)) / Self.trimEvery {
+        try db.execute(
+          sql: "DELETE FROM events WHERE id <= ? - ?", arguments: [last, Self.retainedEvents])
+      }
     }
   }
 

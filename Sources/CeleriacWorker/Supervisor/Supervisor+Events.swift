@@ -55,6 +55,7 @@ extension Supervisor {
     }
     if let started = pending.nextStartedDue { deadline = min(deadline, started) }
     if let slot = nextRateLimitWakeup() { deadline = min(deadline, slot) }
+    if !pendingEvents.isEmpty { deadline = min(deadline, nextEventFlush) }
     var timeout = max(.zero, deadline - now)
     if case .running = runState, hasIdleChildren {
       timeout = min(timeout, idlePollInterval)

@@ -107,6 +107,8 @@ public final class Supervisor {
   var pendingEvents: [WorkerEvent] = []
   var eventClock = 0
   var nextEventHeartbeat: ContinuousClock.Instant
+  /// When held events may be sent next (see ``eventFlushInterval``).
+  var nextEventFlush: ContinuousClock.Instant
 
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
@@ -142,6 +144,7 @@ public final class Supervisor {
     nextTimeoutExtension = now
     nextControlPoll = now
     nextEventHeartbeat = now
+    nextEventFlush = now
   }
 
   /// Runs until shutdown and returns how it ended.
