@@ -8,7 +8,7 @@ import Foundation
 extension Supervisor {
   /// How often a worker with events on sends `worker-heartbeat` (Celery's default `freq`).
   static let eventHeartbeatInterval: Duration = .seconds(2)
-  /// The most events held while the broker does not take them; older ones are dropped.
+  /// The most events held while the broker does not take them; the oldest are dropped.
   static let maximumPendingEvents = 10_000
   /// The shortest time between two sends of events: under load a turn's few events wait to go
   /// with the next turns' (one SQLite transaction or one Redis pipeline ten times a second,
@@ -32,7 +32,10 @@ extension Supervisor {
     all["pid"] = .int(Int64(getpid()))
     all["clock"] = .int(Int64(eventClock))
     all["timestamp"] = .double(Date().timeIntervalSince1970)
-    if pendingEvents.count >= Self.maximumPendingEvents { pendingEvents.removeFirst() }
+    if pendingEvents.count >= Self.maximumPendingEvents {
+      // The oldest tenth at once: dropping one at a time would move the whole array per event.
+      pendingEvents.removeFirst(Self.maximumPendingEvents / 10)
+    }
     pendingEvents.append(WorkerEvent(routingKey: routingKey, fields: all))
   }
 
