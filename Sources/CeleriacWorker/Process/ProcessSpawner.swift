@@ -98,6 +98,8 @@ public struct PosixProcessSpawner: ProcessSpawner {
     guard pidFD >= 0 else {
       let reason = String(cString: strerror(errno))
       kill(pid, SIGKILL)
+      // Reaped here: nothing else will (the supervisor learns of exits through pidfds).
+      _ = waitpid(pid, nil, 0)
       close(sockets[0])
       throw CeleriacError(.spawnFailed, "pidfd_open(\(pid)) failed: \(reason)")
     }
