@@ -1,6 +1,7 @@
 import CeleriacCore
 
-/// What the supervisor tells a child over its socket (one JSON object per line).
+/// What the supervisor tells a child over its socket (one JSON object per line; the wire form
+/// is in `ChildProtocol+Codable.swift`).
 public enum SupervisorCommand: Codable, Sendable, Equatable {
   /// Run this task now; the child is idle, so it starts at once.
   case run(RunRequest)
@@ -33,7 +34,7 @@ extension SupervisorCommand {
     -> [UInt8]
   {
     var writer = JSONWriter(capacity: messageJSON.utf8.count + 96)
-    writer.text.append(#"{"run":{"_0":{"tag":"#)
+    writer.text.append(#"{"type":"run","tag":"#)
     writer.writeString(tag)
     if let softTimeLimit {
       writer.text.append(#","softTimeLimit":"#)
@@ -41,7 +42,7 @@ extension SupervisorCommand {
     }
     writer.text.append(#","message":"#)
     writer.text.append(messageJSON)
-    writer.text.append("}}}\n")
+    writer.text.append("}\n")
     return Array(writer.text.utf8)
   }
 }

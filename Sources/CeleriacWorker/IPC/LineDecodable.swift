@@ -10,26 +10,26 @@ public protocol LineDecodable: Decodable {
 
 extension ChildEvent: LineDecodable {
   /// `heartbeat`, `ready` and a successful `finished` (the line every task ends with) read
-  /// straight from the parsed line, in the shape the synthesized `Codable` conformance writes
-  /// (`{"finished":{"tag":…,"outcome":{"success":{"_0":…}},"rssKiB":…}}`); every other form
-  /// goes through `Codable`.
+  /// straight from the parsed line, in the wire form of `ChildProtocol+Codable.swift`
+  /// (`{"type":"finished","tag":…,"outcome":{"type":"success","value":…},"rssKiB":…}`); every
+  /// other form goes through `Codable`.
   public static func decodeFast(_ line: JSONValue) -> ChildEvent? {
-    guard case .object(let event) = line, event.count == 1, let (kind, payload) = event.first,
-      case .object(let fields) = payload
-    else { return nil }
-    switch kind {
-    case "heartbeat" where fields.isEmpty:
+    guard case .object(let fields) = line, case .string(let type)? = fields["type"] else {
+      return nil
+    }
+    switch Kind(rawValue: type) {
+    case .heartbeat where fields.count == 1:
       return .heartbeat
-    case "ready":
-      guard fields.count == 1, let pid = fields["pid"]?.intValue, let pid = Int32(exactly: pid)
+    case .ready:
+      guard fields.count == 2, let pid = fields["pid"]?.intValue, let pid = Int32(exactly: pid)
       else { return nil }
       return .ready(pid: pid)
-    case "finished":
-      guard fields.count == 3, case .string(let tag)? = fields["tag"],
+    case .finished:
+      guard fields.count == 4, case .string(let tag)? = fields["tag"],
         let rss = fields["rssKiB"]?.intValue, let rssKiB = Int(exactly: rss),
-        case .object(let outcome)? = fields["outcome"], outcome.count == 1,
-        case .object(let success)? = outcome["success"], success.count == 1,
-        let value = success["_0"]
+        case .object(let outcome)? = fields["outcome"], outcome.count == 2,
+        outcome["type"] == .string(TaskOutcome.Kind.success.rawValue),
+        let value = outcome["value"]
       else { return nil }
       return .finished(tag: tag, outcome: .success(value), rssKiB: rssKiB)
     default:
@@ -47,20 +47,20 @@ public protocol LineEncodable: Encodable {
 }
 
 extension ChildEvent: LineEncodable {
-  /// A successful `finished` written by ``JSONWriter``, in the synthesized `Codable` shape; a
-  /// value holding a number JSON cannot write (NaN, an infinity) goes through `Codable`, which
-  /// refuses it as before.
+  /// A successful `finished` written by ``JSONWriter``, in the wire form of the `Codable`
+  /// conformance; a value holding a number JSON cannot write (NaN, an infinity) goes through
+  /// `Codable`, which refuses it as before.
   public var fastLine: String? {
     guard case .finished(let tag, .success(let value), let rssKiB) = self, value.isAllFinite
     else { return nil }
     var writer = JSONWriter(capacity: 128)
-    writer.text.append(#"{"finished":{"tag":"#)
+    writer.text.append(#"{"type":"finished","tag":"#)
     writer.writeString(tag)
-    writer.text.append(#","outcome":{"success":{"_0":"#)
+    writer.text.append(#","outcome":{"type":"success","value":"#)
     writer.write(value)
-    writer.text.append(#"}},"rssKiB":"#)
+    writer.text.append(#"},"rssKiB":"#)
     writer.text.append(String(rssKiB))
-    writer.text.append("}}")
+    writer.text.append("}")
     return writer.text
   }
 }
@@ -69,10 +69,9 @@ extension SupervisorCommand: LineDecodable {
   /// `run` read straight from the parsed line (see ``TaskMessage/init(jsonValue:)``); anything
   /// else, or a run of another shape, goes through `Codable`.
   public static func decodeFast(_ line: JSONValue) -> SupervisorCommand? {
-    guard case .object(let command) = line, command.count == 1,
-      case .object(let run)? = command["run"], run.count == 1,
-      case .object(let fields)? = run["_0"], case .string(let tag)? = fields["tag"],
-      let messageJSON = fields["message"], let message = TaskMessage(jsonValue: messageJSON)
+    guard case .object(let fields) = line, fields["type"] == .string(Kind.run.rawValue),
+      case .string(let tag)? = fields["tag"], let messageJSON = fields["message"],
+      let message = TaskMessage(jsonValue: messageJSON)
     else { return nil }
     let softTimeLimit: Double?
     switch fields["softTimeLimit"] {
@@ -81,7 +80,7 @@ extension SupervisorCommand: LineDecodable {
     case .double(let seconds)?: softTimeLimit = seconds
     default: return nil
     }
-    guard fields.count == (softTimeLimit == nil ? 2 : 3) else { return nil }
+    guard fields.count == (softTimeLimit == nil ? 3 : 4) else { return nil }
     return .run(RunRequest(tag: tag, message: message, softTimeLimit: softTimeLimit))
   }
 }

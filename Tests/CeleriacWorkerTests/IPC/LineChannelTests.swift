@@ -120,7 +120,7 @@ struct LineChannelTests {
   @Test("a batch written at once is returned by a single receiveAvailable")
   func batchInOneCall() throws {
     let pair = try ChannelPair()
-    let lines = (0..<50).map { _ in #"{"heartbeat":{}}"# }.joined(separator: "\n") + "\n"
+    let lines = (0..<50).map { _ in #"{"type":"heartbeat"}"# }.joined(separator: "\n") + "\n"
     pair.writeRaw(lines)
     let events = try #require(try pair.left.receiveAvailable(ChildEvent.self))
     #expect(events.count == 50)
@@ -132,7 +132,7 @@ struct LineChannelTests {
     let pair = try ChannelPair()
     let line = String(decoding: try JSONEncoder().encode(allEvents[4]), as: UTF8.self)
     let cut = line.index(line.startIndex, offsetBy: line.count / 2)
-    pair.writeRaw(#"{"heartbeat":{}}"# + "\n" + line[..<cut])
+    pair.writeRaw(#"{"type":"heartbeat"}"# + "\n" + line[..<cut])
     #expect(try pair.left.receiveAvailable(ChildEvent.self) == [.heartbeat])
     #expect(try pair.left.receiveAvailable(ChildEvent.self) == [])
     pair.writeRaw(String(line[cut...]))
@@ -144,7 +144,7 @@ struct LineChannelTests {
   @Test("a multi-byte character split between writes survives")
   func splitInsideCharacter() throws {
     let pair = try ChannelPair()
-    let line = Array(#"{"progress":{"tag":"ü€","state":"P","meta":"😀"}}"#.utf8) + [10]
+    let line = Array(#"{"type":"progress","tag":"ü€","state":"P","meta":"😀"}"#.utf8) + [10]
     for byte in line {
       _ = [byte].withUnsafeBytes { Glibc.write(pair.right.fd, $0.baseAddress, 1) }
       if byte != 10 { #expect(try pair.left.receiveAvailable(ChildEvent.self) == []) }
@@ -157,10 +157,10 @@ struct LineChannelTests {
   @Test("blocking receive waits for the rest of a split message")
   func blockingReceiveSplit() throws {
     let pair = try ChannelPair()
-    pair.writeRaw(#"{"shut"#)
+    pair.writeRaw(#"{"type":"shut"#)
     let writer = Thread {
       Thread.sleep(forTimeInterval: 0.05)
-      pair.writeRaw("down\":{}}\n")
+      pair.writeRaw("down\"}\n")
     }
     writer.start()
     #expect(try pair.left.receive(SupervisorCommand.self) == .shutdown)
@@ -203,7 +203,7 @@ struct LineChannelTests {
   @Test("a partial line at close is dropped: no messages, then nil, no error")
   func partialLineAtClose() throws {
     let pair = try ChannelPair()
-    pair.writeRaw(#"{"heartb"#)
+    pair.writeRaw(#"{"type":"heartb"#)
     pair.closeRight()
     #expect(try pair.left.receiveAvailable(ChildEvent.self) == [])
     #expect(try pair.left.receiveAvailable(ChildEvent.self) == nil)
@@ -222,7 +222,7 @@ struct LineChannelTests {
   @Test("a malformed line throws a protocolError naming it; the next line still decodes")
   func malformedLine() throws {
     let pair = try ChannelPair()
-    pair.writeRaw("this is not json\n" + #"{"heartbeat":{}}"# + "\n")
+    pair.writeRaw("this is not json\n" + #"{"type":"heartbeat"}"# + "\n")
     let error = #expect(throws: CeleriacError.self) {
       try pair.left.receiveAvailable(ChildEvent.self)
     }

@@ -29,9 +29,10 @@ struct LineDecodableTests {
   @Test(
     "lines of the wrong shape leave the fast path",
     arguments: [
-      #"{"ready":{"pid":"x"}}"#, #"{"ready":{"pid":99999999999}}"#, #"{"finished":{"tag":1}}"#,
-      #"{"heartbeat":{},"ready":{"pid":1}}"#, #"[]"#,
-      #"{"finished":{"tag":"t","outcome":{"success":{}},"rssKiB":1}}"#,
+      #"{"type":"ready","pid":"x"}"#, #"{"type":"ready","pid":99999999999}"#,
+      #"{"type":"finished","tag":1}"#, #"{"type":"heartbeat","pid":1}"#, #"[]"#,
+      #"{"type":"finished","tag":"t","outcome":{"type":"success"},"rssKiB":1}"#,
+      #"{"ready":{"pid":1}}"#, #"{"type":"lost"}"#,
     ])
   func wrongShapes(line: String) throws {
     #expect(ChildEvent.decodeFast(try JSONValue(parsing: line)) == nil)
@@ -74,5 +75,42 @@ extension JSONValue {
   fileprivate var isFinite: Bool {
     if case .double(let number) = self { return number.isFinite }
     return true
+  }
+}
+
+@Suite("The IPC wire form is written out, not the compiler's enum coding")
+struct IPCWireFormTests {
+  static let childEvents: [(ChildEvent, String)] = [
+    (.heartbeat, #"{"type":"heartbeat"}"#),
+    (.ready(pid: 7), #"{"pid":7,"type":"ready"}"#),
+    (
+      .progress(tag: "t", state: TaskState(rawValue: "PROGRESS"), meta: ["done": 1]),
+      #"{"meta":{"done":1},"state":"PROGRESS","tag":"t","type":"progress"}"#
+    ),
+    (
+      .finished(tag: "t", outcome: .success(3), rssKiB: 10),
+      #"{"outcome":{"type":"success","value":3},"rssKiB":10,"tag":"t","type":"finished"}"#
+    ),
+    (
+      .finished(tag: "t", outcome: .retry(countdown: nil, reason: "later"), rssKiB: 1),
+      #"{"outcome":{"reason":"later","type":"retry"},"rssKiB":1,"tag":"t","type":"finished"}"#
+    ),
+  ]
+
+  @Test("each child event's line", arguments: childEvents)
+  func childEvent(_ event: ChildEvent, _ line: String) throws {
+    #expect(try JSONCoding.encodeString(event) == line)
+    #expect(try JSONCoding.decode(ChildEvent.self, from: line) == event)
+  }
+
+  @Test("shutdown, and a type the decoder does not know")
+  func commands() throws {
+    #expect(try JSONCoding.encodeString(SupervisorCommand.shutdown) == #"{"type":"shutdown"}"#)
+    #expect(throws: DecodingError.self) {
+      try JSONCoding.decode(SupervisorCommand.self, from: #"{"type":"explode"}"#)
+    }
+    #expect(throws: DecodingError.self) {
+      try JSONCoding.decode(ChildEvent.self, from: #"{"finished":{"_0":1}}"#)
+    }
   }
 }
