@@ -357,7 +357,7 @@ struct RedisBrokerTests {
       func status(_ name: String) -> WorkerStatus {
         WorkerStatus(
           hostname: name, pid: 1, startedAt: Date(timeIntervalSince1970: 1_800_000_000),
-          updatedAt: Date(timeIntervalSince1970: 1_800_000_001), state: "running",
+          updatedAt: Date(timeIntervalSince1970: 1_800_000_001), state: .running,
           pools: [
             PoolStatus(
               name: "celery", queues: ["celery"], depth: 3, busy: 1, idle: 1, target: 2,

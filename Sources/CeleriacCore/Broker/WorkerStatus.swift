@@ -11,8 +11,8 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
   public var startedAt: Date
   /// When this status was published.
   public var updatedAt: Date
-  /// `running`, `reloading` or `stopping`.
-  public var state: String
+  /// What the supervisor is doing.
+  public var state: WorkerState
   /// One entry per pool.
   public var pools: [PoolStatus]
   /// Tasks that succeeded since start.
@@ -23,7 +23,7 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
   /// Creates a status.
   public init(
     hostname: String, pid: Int32, startedAt: Date, updatedAt: Date = Date(),
-    state: String, pools: [PoolStatus], succeeded: Int, failed: Int
+    state: WorkerState, pools: [PoolStatus], succeeded: Int, failed: Int
   ) {
     self.hostname = hostname
     self.pid = pid
@@ -34,6 +34,37 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     self.succeeded = succeeded
     self.failed = failed
   }
+}
+
+/// What a supervisor is doing, as its published status says. Open-ended (a string on the
+/// wire), so that a status written by another version still reads.
+public struct WorkerState: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+  /// Serving its queues.
+  public static let running = WorkerState(rawValue: "running")
+  /// Replacing its children with a new generation (SIGHUP).
+  public static let reloading = WorkerState(rawValue: "reloading")
+  /// Shut down (its last status, until the status expires).
+  public static let stopped = WorkerState(rawValue: "stopped")
+
+  /// The state's name.
+  public let rawValue: String
+
+  /// A state named `rawValue`.
+  public init(rawValue: String) { self.rawValue = rawValue }
+
+  /// Reads the name (a plain JSON string).
+  public init(from decoder: any Decoder) throws {
+    self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+  }
+
+  /// Writes the name (a plain JSON string).
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(rawValue)
+  }
+
+  /// The name.
+  public var description: String { rawValue }
 }
 
 /// The load of one pool.

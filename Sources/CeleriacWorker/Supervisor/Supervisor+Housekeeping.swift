@@ -84,7 +84,7 @@ extension Supervisor {
     }
     if (!announcedReady || reloadInProgress), runState == .running, allPoolsReady {
       refreshDepths()
-      publishWorkerStatus(state: "running")
+      publishWorkerStatus(state: .running)
       let status = statusLine()
       notifier.ready(status: status)
       if !announcedReady { logger.info("all pools ready: \(status)") }
@@ -107,10 +107,10 @@ extension Supervisor {
   }
 
   /// Publishes this supervisor's pools to the broker for `celeriac inspect`.
-  func publishWorkerStatus(state: String? = nil) {
+  func publishWorkerStatus(state: WorkerState? = nil) {
     let status = WorkerStatus(
       hostname: configuration.hostname, pid: getpid(), startedAt: startedAt,
-      state: state ?? (reloadInProgress ? "reloading" : "running"),
+      state: state ?? (reloadInProgress ? .reloading : .running),
       pools: pools.map { pool in
         let active = activeChildren(of: pool)
         return PoolStatus(

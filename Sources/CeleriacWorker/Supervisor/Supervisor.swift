@@ -175,7 +175,7 @@ public final class Supervisor {
     flushPendingWrites()
     setEvents(false)
     controlChannel?.close()
-    publishWorkerStatus(state: "stopped")
+    publishWorkerStatus(state: .stopped)
     logger.info(
       "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
     return exitStatus
