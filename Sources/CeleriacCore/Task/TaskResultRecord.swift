@@ -32,6 +32,8 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
   public var worker: String?
   /// The pid of the child process that ran it, when known.
   public var pid: Int32?
+  /// When its child started this run, when known.
+  public var dateStarted: Date?
 
   /// The longest arguments (as compact JSON, args and kwargs together) a worker keeps in the
   /// record: larger ones stay only in the message.
@@ -57,8 +59,11 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
 
 extension TaskResultRecord {
   /// This record with what a worker knows about the run: the message's arguments (when
-  /// short enough to keep), its queue, the worker's node name and the child's pid.
-  public func describing(_ message: TaskMessage, worker: String, pid: Int32?) -> TaskResultRecord {
+  /// short enough to keep), its queue, the worker's node name, the child's pid and when the
+  /// child started it.
+  public func describing(
+    _ message: TaskMessage, worker: String, pid: Int32?, started: Date? = nil
+  ) -> TaskResultRecord {
     var record = self
     let length =
       JSONWriter.string(.array(message.args)).utf8.count
@@ -70,6 +75,7 @@ extension TaskResultRecord {
     record.queue = message.queue
     record.worker = worker
     record.pid = pid
+    record.dateStarted = started
     return record
   }
 }

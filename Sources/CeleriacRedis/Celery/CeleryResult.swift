@@ -48,6 +48,9 @@ public enum CeleryResult {
   /// The member of a stored result that keeps the pid of the child that ran the task.
   public static let pidKey = "celeriac_pid"
 
+  /// The member of a stored result that keeps when the child started the task.
+  public static let startedKey = "celeriac_date_started"
+
   /// The record as the JSON Celery stores.
   public static func encode(_ record: TaskResultRecord) -> String {
     var result: JSONValue = record.result ?? .null
@@ -83,6 +86,9 @@ public enum CeleryResult {
     if let queue = record.queue { members.append(("queue", .string(queue))) }
     if let worker = record.worker { members.append(("worker", .string(worker))) }
     if let pid = record.pid { members.append((pidKey, .int(Int64(pid)))) }
+    if let started = record.dateStarted {
+      members.append((startedKey, .string(ISO8601.format(started))))
+    }
     var writer = JSONWriter(capacity: 256)
     writer.writeObject(members)
     return writer.text
@@ -119,11 +125,13 @@ public enum CeleryResult {
     var queue: String?
     var worker: String?
     var pid: Int32?
+    var dateStarted: String?
 
     enum CodingKeys: String, CodingKey {
       case status, result, traceback, children, name, retries, args, kwargs, queue, worker
       case headers = "celeriac_headers"
       case pid = "celeriac_pid"
+      case dateStarted = "celeriac_date_started"
       case dateDone = "date_done"
       case taskID = "task_id"
     }
@@ -164,6 +172,7 @@ public enum CeleryResult {
     record.queue = stored.queue
     record.worker = stored.worker
     record.pid = stored.pid
+    record.dateStarted = stored.dateStarted.flatMap(ISO8601.parse)
     return record
   }
 

@@ -1,4 +1,5 @@
 import CeleriacCore
+import Foundation
 
 /// Broker and backend writes collected during one turn of the loop and flushed together, in
 /// the order that keeps at-least-once delivery: new messages (retries), then results, then
@@ -30,7 +31,7 @@ struct PendingWrites {
 
   /// What the records of each running task carry besides their state (arguments, queue,
   /// worker, child pid), kept from its start until its last record of that run.
-  var runs: [String: (message: TaskMessage, worker: String, pid: Int32)] = [:]
+  var runs: [String: (message: TaskMessage, worker: String, pid: Int32, started: Date)] = [:]
 
   /// The most runs remembered: a task lost without a final record is forgotten at the latest
   /// when this many others have started since.
@@ -39,7 +40,7 @@ struct PendingWrites {
   /// Remembers that `message` runs in child `pid` of `worker`, for its records.
   mutating func noteRun(of message: TaskMessage, worker: String, pid: Int32) {
     if runs.count >= Self.maximumRuns { runs.removeAll(keepingCapacity: true) }
-    runs[message.id] = (message, worker, pid)
+    runs[message.id] = (message, worker, pid, Date())
   }
 
   mutating func record(_ record: TaskResultRecord) {
@@ -55,7 +56,8 @@ struct PendingWrites {
   /// `record` with its run's arguments, queue, worker and pid, when the task is running here.
   private func described(_ record: TaskResultRecord) -> TaskResultRecord {
     guard let run = runs[record.taskID] else { return record }
-    return record.describing(run.message, worker: run.worker, pid: run.pid)
+    return record.describing(
+      run.message, worker: run.worker, pid: run.pid, started: run.started)
   }
 
   /// Moves the STARTED records that have waited long enough into the next flush.

@@ -1,0 +1,51 @@
+import Celeriac
+import Foundation
+
+/// Samples queue depths and pool sizes every interval into a bounded history (the charts'
+/// throughput and failures come from the result backend instead, so they survive a restart).
+public actor DashboardSampler {
+  private let store: DashboardStore
+  private let capacity: Int
+  private var samples: [DashboardSample] = []
+
+  /// A sampler keeping at most `capacity` samples.
+  public init(store: DashboardStore, capacity: Int) {
+    self.store = store
+    self.capacity = max(1, capacity)
+  }
+
+  /// The samples, oldest first.
+  public var history: [DashboardSample] { samples }
+
+  /// Takes one sample now and keeps it; returns it.
+  @discardableResult
+  public func sample() async throws -> DashboardSample {
+    let workers = try await store.workers()
+    var queues = Set(["celery"])
+    var busy: [String: Int] = [:]
+    var children: [String: Int] = [:]
+    for worker in workers {
+      for pool in worker.pools {
+        queues.formUnion(pool.queues)
+        busy[pool.name, default: 0] += pool.busy
+        children[pool.name, default: 0] += pool.busy + pool.idle
+      }
+    }
+    let depths = try await store.depths(of: Array(queues))
+    let sample = DashboardSample(
+      time: Date().timeIntervalSince1970, depths: depths, busy: busy, children: children,
+      workers: workers.count)
+    samples.append(sample)
+    if samples.count > capacity { samples.removeFirst(samples.count - capacity) }
+    return sample
+  }
+
+  /// Samples every `interval` until the task is cancelled; a failed sample (the broker is
+  /// away) is skipped.
+  public func run(every interval: Duration) async {
+    while !Task.isCancelled {
+      _ = try? await sample()
+      try? await Task.sleep(for: interval)
+    }
+  }
+}
