@@ -42,6 +42,7 @@ let package = Package(
         "CeleriacDashboard",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
       ]
     ),
   ]

@@ -36,20 +36,26 @@ extension SQLiteResultBackend: TaskListing {
       arguments += [cursor.time, cursor.time, cursor.taskID]
     }
     let sql = """
-      SELECT record FROM results WHERE \(conditions.joined(separator: " AND "))
+      SELECT record, done FROM results WHERE \(conditions.joined(separator: " AND "))
       ORDER BY done DESC, task_id DESC LIMIT ?
       """
     arguments.append(query.limit + 1)
     let rows = try store.read("list results", unavailable: .backendUnavailable) { db in
-      try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-    }
-    var records = rows.compactMap { try? JSONCoding.decode(TaskResultRecord.self, from: $0) }
-    var next: TaskCursor?
-    if rows.count > query.limit {
-      records = Array(records.prefix(query.limit))
-      if let last = records.last {
-        next = TaskCursor(time: last.dateDone.timeIntervalSince1970, taskID: last.taskID)
+      try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+        row -> (String, Double) in (row[0], row[1] ?? 0)
       }
+    }
+    // The cursor takes the indexed column, not the record's date (stored to microseconds).
+    var page: [(record: TaskResultRecord, done: Double)] = []
+    for (json, done) in rows.prefix(query.limit) {
+      if let record = try? JSONCoding.decode(TaskResultRecord.self, from: json) {
+        page.append((record, done))
+      }
+    }
+    let records = page.map(\.record)
+    var next: TaskCursor?
+    if rows.count > query.limit, let last = page.last {
+      next = TaskCursor(time: last.done, taskID: last.record.taskID)
     }
     return TaskPage(records: records, nextCursor: next)
   }
