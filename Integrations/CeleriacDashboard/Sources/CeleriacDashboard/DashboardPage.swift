@@ -18,7 +18,8 @@ enum DashboardPage {
     .chart{background:#fff;border:1px solid #d9ded5;border-radius:6px;padding:8px}.chart h3{margin:0 0 4px;font-size:13px}
     table{border-collapse:collapse;background:#fff;width:100%;margin-top:8px}th,td{border-bottom:1px solid #e3e7df;padding:4px 8px;text-align:left;vertical-align:top}
     th{background:#eef1ea;font-weight:600}td.mono,pre{font-family:ui-monospace,monospace;font-size:12px}
-    pre{background:#fff;border:1px solid #d9ded5;padding:8px;white-space:pre-wrap;word-break:break-all;max-height:420px;overflow:auto}
+    #task-fields{width:auto;min-width:560px}h3{margin:10px 0 4px}h2{margin:4px 0 10px}
+    pre{margin:0;background:#fff;border:1px solid #d9ded5;padding:8px;white-space:pre-wrap;word-break:break-all;max-height:420px;overflow:auto}
     .SUCCESS{color:#1f7a1f}.FAILURE{color:#b3261e;font-weight:600}.REVOKED{color:#8a5a00}.STARTED,.PROGRESS{color:#1d4f91}.RETRY{color:#8a5a00}
     form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end}label{display:flex;flex-direction:column;font-size:12px}
     button{cursor:pointer;padding:4px 10px}button.danger{background:#b3261e;color:#fff;border:0;border-radius:4px}
@@ -41,19 +42,20 @@ enum DashboardPage {
     function status(text,bad){const s=document.getElementById("status");s.textContent=text;s.className=bad?"err":"muted";}
     const SVGNS="http://www.w3.org/2000/svg";
     function svg(tag,attrs){const e=document.createElementNS(SVGNS,tag);for(const k in attrs)e.setAttribute(k,attrs[k]);return e;}
-    function chart(title,id,series,opts){
-      const W=440,Hh=150,L=36,B=18,box=el("div",{class:"chart",id:id});box.append(el("h3",{text:title}));
-      const s=svg("svg",{width:"100%",viewBox:"0 0 "+W+" "+Hh,role:"img"});let xs=[],max=1;
-      for(const se of series)for(const p of se.points){xs.push(p[0]);max=Math.max(max,p[1]);}
-      const x0=Math.min(...xs,Date.now()/1000-60),x1=Math.max(...xs,x0+1);
-      const X=t=>L+(W-L-6)*(t-x0)/(x1-x0),Y=v=>Hh-B-(Hh-B-8)*v/max;
+    function nice(max){if(max<=4)return 4;const p=Math.pow(10,Math.floor(Math.log10(max))),m=max/p;return (m<=1?1:m<=2?2:m<=5?5:10)*p;}
+    function chart(title,id,series,range){
+      const W=440,Hh=150,L=40,B=18,box=el("div",{class:"chart",id:id});box.append(el("h3",{text:title}));
+      const s=svg("svg",{width:"100%",viewBox:"0 0 "+W+" "+Hh,role:"img"});let max=0;
+      for(const se of series)for(const p of se.points)if(p[0]>=range[0])max=Math.max(max,p[1]);max=nice(max);
+      const x0=range[0],x1=range[1];
+      const X=t=>L+(W-L-6)*(Math.max(t,x0)-x0)/(x1-x0),Y=v=>Hh-B-(Hh-B-8)*v/max;
       for(let i=0;i<=4;i++){const v=max*i/4,y=Y(v);s.append(svg("line",{x1:L,x2:W-6,y1:y,y2:y,stroke:"#e3e7df"}));
-        const t=svg("text",{x:L-4,y:y+4,"text-anchor":"end","font-size":"10",fill:"#6b776b"});t.textContent=Math.round(v);s.append(t);}
+        const t=svg("text",{x:L-4,y:y+4,"text-anchor":"end","font-size":"10",fill:"#6b776b"});t.textContent=Number.isInteger(v)?String(v):v.toFixed(1);s.append(t);}
       const tl=svg("text",{x:L,y:Hh-4,"font-size":"10",fill:"#6b776b"});tl.textContent=when(x0).slice(11,19);s.append(tl);
       const tr=svg("text",{x:W-6,y:Hh-4,"font-size":"10",fill:"#6b776b","text-anchor":"end"});tr.textContent=when(x1).slice(11,19);s.append(tr);
       const legend=el("div",{class:"legend"});
-      series.forEach((se,i)=>{const c=se.color||COLORS[i%COLORS.length];if(se.points.length){
-        const d=se.points.map((p,j)=>(j?"L":"M")+X(p[0]).toFixed(1)+" "+Y(p[1]).toFixed(1)).join(" ");
+      series.forEach((se,i)=>{const c=se.color||COLORS[i%COLORS.length];const pts=se.points.filter(p=>p[0]>=x0);if(pts.length){
+        const d=pts.map((p,j)=>(j?"L":"M")+X(p[0]).toFixed(1)+" "+Y(p[1]).toFixed(1)).join(" ");
         s.append(svg("path",{d:d,fill:"none",stroke:c,"stroke-width":"2","data-series":se.name}));}
         legend.append(el("span",{style:"color:"+c},"\\u25A0 "+se.name));});
       box.append(s,legend);return box;}
@@ -64,15 +66,16 @@ enum DashboardPage {
       const done=o.counts.reduce((a,b)=>a+(b.counts.SUCCESS||0),0),failed=o.counts.reduce((a,b)=>a+(b.counts.FAILURE||0),0);
       const card=(label,n,id)=>el("div",{class:"card"},el("div",{class:"muted",text:label}),el("div",{class:"n",id:id,text:String(n)}));
       main.append(el("div",{class:"cards"},card("workers",o.workers.length,"stat-workers"),card("children busy / total",busy+" / "+kids,"stat-busy"),
-        card("queued",queued,"stat-queued"),card("succeeded (10 min)",done,"stat-succeeded"),card("failed (10 min)",failed,"stat-failed")));
+        card("queued",queued,"stat-queued"),card("succeeded ("+Math.round(o.span/60)+" min)",done,"stat-succeeded"),card("failed ("+Math.round(o.span/60)+" min)",failed,"stat-failed")));
       const queues=new Set(),pools=new Set();for(const s of o.samples){Object.keys(s.depths).forEach(q=>queues.add(q));Object.keys(s.children).forEach(p=>pools.add(p));}
       const depth=[...queues].sort().map(q=>({name:q,points:o.samples.map(s=>[s.time,s.depths[q]||0])}));
       const poolSeries=[];[...pools].sort().forEach(p=>{poolSeries.push({name:p+" children",points:o.samples.map(s=>[s.time,s.children[p]||0])});
         poolSeries.push({name:p+" busy",points:o.samples.map(s=>[s.time,s.busy[p]||0])});});
-      const rate=st=>o.counts.map(b=>[b.start+o.bucket,(b.counts[st]||0)/o.bucket]);
-      main.append(el("div",{class:"charts"},chart("Queue depth","chart-depth",depth),chart("Pool sizes","chart-pools",poolSeries),
-        chart("Throughput (tasks/s, SUCCESS)","chart-throughput",[{name:"succeeded/s",points:rate("SUCCESS"),color:"#2e7d32"}]),
-        chart("Failures (tasks/s)","chart-failures",[{name:"failed/s",points:rate("FAILURE"),color:"#c62828"},{name:"retried/s",points:rate("RETRY"),color:"#ef6c00"}])));
+      const rate=st=>o.counts.map(b=>[b.start+o.bucket,(b.counts[st]||0)/o.bucket]);let first=o.now;if(o.samples.length)first=o.samples[0].time;for(const b of o.counts)if(Object.keys(b.counts).length){first=Math.min(first,b.start);break;}
+      const range=[Math.max(o.now-o.span,Math.min(first-5,o.now-60)),o.now];
+      main.append(el("div",{class:"charts"},chart("Queue depth","chart-depth",depth,range),chart("Pool sizes","chart-pools",poolSeries,range),
+        chart("Throughput (tasks/s, SUCCESS)","chart-throughput",[{name:"succeeded/s",points:rate("SUCCESS"),color:"#2e7d32"}],range),
+        chart("Failures (tasks/s)","chart-failures",[{name:"failed/s",points:rate("FAILURE"),color:"#c62828"},{name:"retried/s",points:rate("RETRY"),color:"#ef6c00"}],range)));
       main.append(el("p",{class:"muted",text:"broker "+o.broker+" \\u00B7 backend "+o.backend}));}
     async function workers(main){
       const ws=await api("/api/workers");main.replaceChildren(el("h2",{text:"Workers"}));

@@ -16,10 +16,13 @@ import Logging
 /// | `GET /api/dead-letters?limit=`, `GET /api/dead-letters/{id}` | dead letters |
 /// | `POST /api/dead-letters/replay` (`{"ids": [...]}`), `POST /api/dead-letters/purge` | actions |
 public struct DashboardServer: Sendable {
-  /// The span the overview's counts cover by default, and their bucket.
-  public static let countSpan: Duration = .seconds(600)
+  /// The span the overview's charts and counts cover.
+  public static let countSpan: Duration = .seconds(180)
   /// The width of one bucket of the overview's counts.
-  public static let countBucket: Duration = .seconds(5)
+  public static let countBucket: Duration = .seconds(2)
+
+  /// The most samples one overview returns (three minutes at one a second).
+  public static let maximumSamplesShown = 180
 
   /// Where it listens and what it reads.
   public let configuration: DashboardConfiguration
@@ -81,9 +84,9 @@ public struct DashboardServer: Sendable {
           "broker": .string(store.brokerURL), "backend": .string(store.backendURL),
           "queues": .object(latest.mapValues { .int(Int64($0)) }),
           "workers": .array(workers.map(DashboardJSON.worker)),
-          "samples": .array(history.suffix(300).map(\.json)),
+          "samples": .array(history.suffix(Self.maximumSamplesShown).map(\.json)),
           "counts": .array(counts.map(DashboardJSON.bucket)),
-          "bucket": .double(Self.countBucket.seconds),
+          "bucket": .double(Self.countBucket.seconds), "span": .double(Self.countSpan.seconds),
         ]))
     }
     router.get("/api/workers") { _, _ in
