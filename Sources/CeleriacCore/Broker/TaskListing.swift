@@ -63,8 +63,9 @@ public struct TaskQuery: Sendable, Equatable {
       return "state must be a task state such as SUCCESS"
     }
     for (field, date) in [("since", since), ("until", until)] {
-      if let date, !date.timeIntervalSince1970.isFinite || date < ISO8601.earliest
-        || date > ISO8601.latest
+      if let date,
+        !date.timeIntervalSince1970.isFinite || date < ISO8601.earliest
+          || date > ISO8601.latest
       {
         return "\(field) is out of range"
       }

@@ -60,6 +60,7 @@ public struct DashboardError: Error, HTTPResponseError, CustomStringConvertible 
     var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
     if code == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"celeriac\"" }
     let body = JSONWriter.string(.object(["error": .string(message)]))
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    return Response(
+      status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
   }
 }

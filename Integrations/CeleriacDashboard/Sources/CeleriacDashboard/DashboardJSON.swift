@@ -25,7 +25,8 @@ enum DashboardJSON {
     fields["args"] = record.args.map { bounded(.array($0)) } ?? .null
     fields["kwargs"] = record.kwargs.map { bounded(.object($0)) } ?? .null
     fields["result"] = record.result.map(bounded) ?? .null
-    fields["traceback"] = record.failure?.traceback.map { .string(String($0.prefix(maximumValueLength))) } ?? .null
+    fields["traceback"] =
+      record.failure?.traceback.map { .string(String($0.prefix(maximumValueLength))) } ?? .null
     fields["children"] = .array(record.children.map(JSONValue.string))
     if let headers = record.headers { fields["headers"] = bounded(.object(headers)) }
     var timeline: [JSONValue] = []

@@ -51,7 +51,9 @@ public struct DashboardServer: Sendable {
     return Application(
       router: router(),
       configuration: .init(address: .hostname(configuration.host, port: port)),
-      services: [DashboardSamplingService(sampler: sampler, interval: configuration.sampleInterval)],
+      services: [
+        DashboardSamplingService(sampler: sampler, interval: configuration.sampleInterval)
+      ],
       onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
       logger: logger)
   }
@@ -120,7 +122,8 @@ public struct DashboardServer: Sendable {
     router.post("/api/tasks/{id}/revoke") { _, context in
       let id = try DashboardRequest.taskID(context)
       let replied = try await store.revoke(id, terminate: false)
-      return json(.object(["revoked": .string(id), "replied": .array(replied.map(JSONValue.string))]))
+      return json(
+        .object(["revoked": .string(id), "replied": .array(replied.map(JSONValue.string))]))
     }
     router.post("/api/tasks/{id}/terminate") { _, context in
       let id = try DashboardRequest.taskID(context)

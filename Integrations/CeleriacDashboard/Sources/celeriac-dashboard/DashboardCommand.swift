@@ -47,7 +47,9 @@ struct DashboardCommand: AsyncParsableCommand {
     var celeriac = CeleriacConfiguration.fromEnvironment()
     if let broker {
       // As the other commands: the backend follows --broker unless it was set on its own.
-      if backend == nil && celeriac.backendURL == celeriac.brokerURL { celeriac.backendURL = broker }
+      if backend == nil && celeriac.backendURL == celeriac.brokerURL {
+        celeriac.backendURL = broker
+      }
       celeriac.brokerURL = broker
     }
     if let backend { celeriac.backendURL = backend }
@@ -56,7 +58,8 @@ struct DashboardCommand: AsyncParsableCommand {
       backendURL: celeriac.backendURL)
     do {
       let app = CeleriacApp(configuration: celeriac)
-      let server = try DashboardServer(configuration: configuration, connection: try app.connection())
+      let server = try DashboardServer(
+        configuration: configuration, connection: try app.connection())
       let host = self.host
       try await server.application { port in
         let line = "celeriac-dashboard: serving on http://\(host):\(port)/\n"

@@ -41,17 +41,23 @@ struct DashboardAPITests {
       let recent = try await client.execute(uri: "/api/tasks?since=\(late)", method: .get) {
         try Self.json($0)
       }
-      #expect(recent["tasks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [fixture.startedID, fixture.failedID])
+      #expect(
+        recent["tasks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [
+          fixture.startedID, fixture.failedID,
+        ])
       let first = try await client.execute(uri: "/api/tasks?limit=2", method: .get) {
         try Self.json($0)
       }
       #expect(first["tasks"]?.arrayValue?.count == 2)
       let cursor = try #require(first["next"]?.stringValue)
       let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
-      let second = try await client.execute(uri: "/api/tasks?limit=2&cursor=\(encoded)", method: .get) {
+      let second = try await client.execute(
+        uri: "/api/tasks?limit=2&cursor=\(encoded)", method: .get
+      ) {
         try Self.json($0)
       }
-      #expect(second["tasks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [fixture.succeededID])
+      #expect(
+        second["tasks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [fixture.succeededID])
       #expect(second["next"] == .null)
     }
   }
@@ -72,7 +78,10 @@ struct DashboardAPITests {
       #expect(task["retries"]?.intValue == 1)
       #expect(task["pid"]?.intValue == 4242)
       #expect(task["worker"]?.stringValue == "w1@test")
-      #expect(task["timeline"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["STARTED", "FAILURE"])
+      #expect(
+        task["timeline"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == [
+          "STARTED", "FAILURE",
+        ])
       let unknown = try await client.execute(uri: "/api/tasks/nope", method: .get) {
         try Self.json($0)
       }
