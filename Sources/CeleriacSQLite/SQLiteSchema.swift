@@ -153,6 +153,17 @@ enum SQLiteSchema {
           CREATE INDEX results_state_done ON results (state, done, task_id);
           """)
     }
+    // The dashboard's samples of queue depths and pool sizes, the newest kept.
+    migrator.registerMigration("v7-samples") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sample TEXT NOT NULL,
+            created REAL NOT NULL
+          );
+          """)
+    }
     return migrator
   }()
 }

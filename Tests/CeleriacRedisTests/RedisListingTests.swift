@@ -36,4 +36,15 @@ struct RedisListingTests {
       #expect(throws: CeleriacError.self) { try backend.tasks(matching: TaskQuery(limit: 0)) }
     }
   }
+
+  @Test("samples are kept newest last, trimmed to the limit")
+  func samples() async throws {
+    try await withServer { server, _ in
+      let broker = try RedisBroker(url: server.url())
+      defer { broker.close() }
+      for index in 1...5 { try broker.appendSample("{\"n\": \(index)}", keeping: 3) }
+      #expect(try broker.recentSamples(limit: 10) == [#"{"n": 3}"#, #"{"n": 4}"#, #"{"n": 5}"#])
+      #expect(try broker.recentSamples(limit: 1) == [#"{"n": 5}"#])
+    }
+  }
 }

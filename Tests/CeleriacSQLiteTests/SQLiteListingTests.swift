@@ -76,4 +76,16 @@ struct SQLiteListingTests {
       #expect(TaskCursor("12.5_abc") == TaskCursor(time: 12.5, taskID: "abc"))
     }
   }
+
+  @Test("samples are kept newest last, trimmed to the limit")
+  func samples() throws {
+    try withStore { broker, _, _ in
+      for index in 1...5 { try broker.appendSample("{\"n\": \(index)}", keeping: 3) }
+      #expect(try broker.recentSamples(limit: 10) == [#"{"n": 3}"#, #"{"n": 4}"#, #"{"n": 5}"#])
+      #expect(try broker.store.rows("SELECT * FROM samples").count == 3)
+      #expect(throws: CeleriacError.self) {
+        try broker.appendSample(String(repeating: "x", count: 70_000), keeping: 3)
+      }
+    }
+  }
 }

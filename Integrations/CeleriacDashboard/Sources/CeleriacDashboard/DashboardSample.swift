@@ -26,6 +26,20 @@ public struct DashboardSample: Sendable, Equatable {
     self.workers = workers
   }
 
+  /// Reads a sample written by ``json`` (as the broker kept it); `nil` for anything else.
+  init?(json: JSONValue) {
+    func counts(_ value: JSONValue?) -> [String: Int]? {
+      guard case .object(let fields)? = value else { return nil }
+      return fields.compactMapValues { $0.intValue.map { Int(clamping: $0) } }
+    }
+    guard let time = json["time"]?.doubleValue, time.isFinite, let depths = counts(json["depths"]),
+      let busy = counts(json["busy"]), let children = counts(json["children"]),
+      let workers = json["workers"]?.intValue
+    else { return nil }
+    self.init(
+      time: time, depths: depths, busy: busy, children: children, workers: Int(clamping: workers))
+  }
+
   /// The sample as JSON for the page.
   var json: JSONValue {
     func counts(_ values: [String: Int]) -> JSONValue {

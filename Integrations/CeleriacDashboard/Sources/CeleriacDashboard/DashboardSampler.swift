@@ -1,12 +1,14 @@
 import Celeriac
 import Foundation
 
-/// Samples queue depths and pool sizes every interval into a bounded history (the charts'
-/// throughput and failures come from the result backend instead, so they survive a restart).
+/// Samples queue depths and pool sizes every interval into a bounded history, kept in the
+/// broker too (``SampleHistoryStoring``) so that it survives a restart of the dashboard; the
+/// charts' throughput and failures come from the result backend.
 public actor DashboardSampler {
   private let store: DashboardStore
   private let capacity: Int
   private var samples: [DashboardSample] = []
+  private var restored = false
 
   /// A sampler keeping at most `capacity` samples.
   public init(store: DashboardStore, capacity: Int) {
@@ -17,7 +19,17 @@ public actor DashboardSampler {
   /// The samples, oldest first.
   public var history: [DashboardSample] { samples }
 
-  /// Takes one sample now and keeps it; returns it.
+  /// Loads the samples the broker kept (once; later calls do nothing).
+  public func restore() async throws {
+    guard !restored else { return }
+    restored = true
+    let kept = try await store.keptSamples(limit: capacity).compactMap { text in
+      (try? JSONValue(parsing: text)).flatMap(DashboardSample.init(json:))
+    }
+    samples = Array((kept + samples).suffix(capacity))
+  }
+
+  /// Takes one sample now and keeps it, here and in the broker; returns it.
   @discardableResult
   public func sample() async throws -> DashboardSample {
     let workers = try await store.workers()
@@ -37,12 +49,14 @@ public actor DashboardSampler {
       workers: workers.count)
     samples.append(sample)
     if samples.count > capacity { samples.removeFirst(samples.count - capacity) }
+    try await store.keep(JSONWriter.string(sample.json), limit: capacity)
     return sample
   }
 
   /// Samples every `interval` until the task is cancelled; a failed sample (the broker is
   /// away) is skipped.
   public func run(every interval: Duration) async {
+    try? await restore()
     while !Task.isCancelled {
       _ = try? await sample()
       try? await Task.sleep(for: interval)

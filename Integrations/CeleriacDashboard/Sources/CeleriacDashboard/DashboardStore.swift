@@ -104,6 +104,19 @@ public final class DashboardStore: Sendable {
     }
   }
 
+  /// Keeps `sample` in the broker, the newest `limit` kept (nothing when the broker keeps no
+  /// samples).
+  public func keep(_ sample: String, limit: Int) async throws {
+    guard let history = connection.broker as? any SampleHistoryStoring else { return }
+    try await executor.run { try history.appendSample(sample, keeping: limit) }
+  }
+
+  /// The newest `limit` samples the broker kept, oldest first.
+  public func keptSamples(limit: Int) async throws -> [String] {
+    guard let history = connection.broker as? any SampleHistoryStoring else { return [] }
+    return try await executor.run { try history.recentSamples(limit: limit) }
+  }
+
   private func listingBackend() throws -> any TaskListing {
     guard let listing = connection.backend as? any TaskListing else {
       throw DashboardError(

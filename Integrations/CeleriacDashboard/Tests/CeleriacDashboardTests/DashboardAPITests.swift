@@ -191,3 +191,22 @@ struct DashboardAPITests {
     }
   }
 }
+
+/// The sampled history outlives the dashboard: a new server over the same file shows it.
+@Suite("Dashboard history")
+struct DashboardHistoryTests {
+  @Test("samples are kept in the broker and restored by the next dashboard")
+  func survivesRestart() async throws {
+    let fixture = try DashboardFixture()
+    defer { fixture.remove() }
+    try fixture.connection.broker.publish([TaskMessage(name: "tasks.add", args: [1, 2])])
+    let first = try fixture.server()
+    let taken = try await first.sampler.sample()
+    let second = try fixture.server()
+    #expect(await second.sampler.history.isEmpty)
+    try await second.sampler.restore()
+    let restored = await second.sampler.history
+    #expect(restored == [taken])
+    #expect(restored.first?.depths["celery"] == 1)
+  }
+}
