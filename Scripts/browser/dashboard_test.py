@@ -214,7 +214,11 @@ def check_failure_traceback(driver, fleet, state):
 
 def check_revoke_button(driver, fleet, state):
     task_id = fleet.send("tasks.add", "1", "1", "--countdown", "2")[0]
+    driver.get(f"{fleet.url}#/queued")
+    WebDriverWait(driver, TIMEOUT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"#queued-table tr[data-id='{task_id}']"))
     open_task(driver, fleet, task_id)
+    assert "waiting in queue celery" in text_of(driver, "task-waiting"), text_of(driver, "task-waiting")
     click(driver, "revoke")
     WebDriverWait(driver, TIMEOUT).until(lambda d: text_of(d, "field-revoked") == "yes")
     # When its countdown ends the worker finds it revoked and stores REVOKED without running it.

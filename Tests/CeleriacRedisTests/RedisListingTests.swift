@@ -47,4 +47,20 @@ struct RedisListingTests {
       #expect(try broker.recentSamples(limit: 1) == [#"{"n": 5}"#])
     }
   }
+
+  @Test("a peek returns waiting messages in claim order without claiming them")
+  func peek() async throws {
+    try await withServer { server, _ in
+      let broker = try RedisBroker(url: server.url())
+      defer { broker.close() }
+      try broker.publish([
+        TaskMessage(id: "p-low", name: "tasks.add", args: [1], priority: 9),
+        TaskMessage(id: "p-1", name: "tasks.add", args: [2]),
+        TaskMessage(id: "p-2", name: "tasks.add", args: [3]),
+      ])
+      #expect(try broker.peek("celery", limit: 10).map(\.id) == ["p-1", "p-2", "p-low"])
+      #expect(try broker.peek("celery", limit: 2).map(\.id) == ["p-1", "p-2"])
+      #expect(try broker.depths(of: ["celery"])["celery"] == 3)
+    }
+  }
 }

@@ -52,6 +52,18 @@ enum DashboardJSON {
     ])
   }
 
+  /// A message waiting in its queue.
+  static func queued(_ message: TaskMessage) -> JSONValue {
+    .object([
+      "id": .string(message.id), "name": .string(message.name), "queue": .string(message.queue),
+      "state": .string(TaskState.pending.rawValue),
+      "eta": message.eta.map { .double($0.timeIntervalSince1970) } ?? .null,
+      "priority": message.priority.map { .int(Int64($0)) } ?? .null,
+      "retries": .int(Int64(message.retries)),
+      "args": bounded(.array(message.args)), "kwargs": bounded(.object(message.kwargs)),
+    ])
+  }
+
   /// A worker and its pools.
   static func worker(_ status: WorkerStatus) -> JSONValue {
     .object([

@@ -26,7 +26,7 @@ enum DashboardPage {
     .legend span{margin-right:10px;font-size:12px}.err{color:#b3261e}.muted{color:#6b776b}
     </style></head><body>
     <header><b>Celeriac</b><a href="#/" data-nav="overview">Overview</a><a href="#/workers" data-nav="workers">Workers</a>
-    <a href="#/tasks" data-nav="tasks">Tasks</a><a href="#/dead-letters" data-nav="dead-letters">Dead letters</a>
+    <a href="#/tasks" data-nav="tasks">Tasks</a><a href="#/queued" data-nav="queued">Queued</a><a href="#/dead-letters" data-nav="dead-letters">Dead letters</a>
     <span id="status" class="muted"></span></header>
     <main id="main"></main>
     <script>
@@ -120,7 +120,16 @@ enum DashboardPage {
       block("result","task-result",t.result);block("traceback","task-traceback",t.traceback);
       if(t.timeline){const tl=el("table",{id:"timeline"},el("tr",{},el("th",{text:"time"}),el("th",{text:"state"}),el("th",{text:""})));
         for(const e of t.timeline)tl.append(el("tr",{},el("td",{text:when(e.time)}),el("td",{class:e.state,text:e.state}),el("td",{text:e.detail||""})));main.append(el("h3",{text:"timeline"}),tl);}
-      if(!t.known)main.append(el("p",{class:"muted",text:"no result stored yet: the task is waiting, unknown, or its result expired"}));}
+      if(t.waiting)main.append(el("p",{id:"task-waiting",text:"waiting in queue "+t.queue+(t.eta?", due "+when(t.eta):"")}));
+      else if(!t.known)main.append(el("p",{class:"muted",text:"no result stored yet: the task is waiting further back, unknown, or its result expired"}));}
+    async function queued(main){
+      const q=params().get("queue");const ms=await api("/api/queued?limit=100"+(q?"&queue="+encodeURIComponent(q):""));
+      main.replaceChildren(el("h2",{text:"Queued"}),el("p",{class:"muted",text:"the next tasks waiting in each queue, in the order they will be claimed (100 a queue)"}));
+      const t=el("table",{id:"queued-table"},el("tr",{},...["id","name","queue","due","priority","args",""].map(h=>el("th",{text:h}))));
+      for(const m of ms)t.append(el("tr",{"data-id":m.id},el("td",{class:"mono"},el("a",{href:"#/task/"+encodeURIComponent(m.id),text:m.id})),el("td",{text:m.name}),
+        el("td",{text:m.queue}),el("td",{text:m.eta?when(m.eta):"now"}),el("td",{text:m.priority==null?"":String(m.priority)}),el("td",{class:"mono",text:m.args}),
+        el("td",{},el("button",{class:"danger revoke-queued","data-id":m.id,text:"Revoke",onclick:async()=>{await action("/api/tasks/"+encodeURIComponent(m.id)+"/revoke");route();}}))));
+      main.append(t);if(!ms.length)main.append(el("p",{class:"muted",id:"no-queued",text:"nothing waiting"}));}
     async function deadLetters(main){
       const ds=await api("/api/dead-letters?limit=200");main.replaceChildren(el("h2",{text:"Dead letters"}));
       main.append(el("p",{},el("button",{id:"purge-dead-letters",class:"danger",text:"Purge all",onclick:async()=>{if(confirm("Delete every dead letter?")){await action("/api/dead-letters/purge");route();}}})));
@@ -134,7 +143,7 @@ enum DashboardPage {
       const name=path.startsWith("/task/")?"task":(path.slice(1)||"overview");
       document.querySelectorAll("header a").forEach(a=>a.classList.toggle("on",a.dataset.nav===name||(name==="task"&&a.dataset.nav==="tasks")));
       try{if(name==="overview")await overview(main);else if(name==="workers")await workers(main);else if(name==="tasks")await tasks(main);
-        else if(name==="task")await task(main,decodeURIComponent(path.slice(6)));else if(name==="dead-letters")await deadLetters(main);
+        else if(name==="task")await task(main,decodeURIComponent(path.slice(6)));else if(name==="dead-letters")await deadLetters(main);else if(name==="queued")await queued(main);
         else main.replaceChildren(el("p",{text:"no such page"}));status("updated "+new Date().toLocaleTimeString());}
       catch(e){status(e.message,true);}
       if(name!=="dead-letters"&&!(name==="task"&&taskReady))timer=setTimeout(()=>{if(!(document.activeElement&&["INPUT","SELECT"].includes(document.activeElement.tagName)))route();else timer=setTimeout(route,1000);},1000);}

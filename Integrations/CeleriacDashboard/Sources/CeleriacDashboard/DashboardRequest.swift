@@ -54,6 +54,16 @@ enum DashboardRequest {
     return value
   }
 
+  /// The `queue` parameter, checked, or `nil` when absent.
+  static func queue(_ request: Request) throws -> String? {
+    guard let queue = nonEmpty(try parameters(request)["queue"]) else { return nil }
+    guard queue.utf8.count <= QueuePeekLimits.maximumQueueLength, !queue.utf8.contains(0) else {
+      throw DashboardError(
+        .badRequest, "queue must be at most \(QueuePeekLimits.maximumQueueLength) bytes")
+    }
+    return queue
+  }
+
   /// A task id from the path, checked.
   static func taskID(_ context: some RequestContext) throws -> String {
     let id = try context.parameters.require("id")

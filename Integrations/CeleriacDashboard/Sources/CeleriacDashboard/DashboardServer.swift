@@ -11,6 +11,7 @@ import Logging
 /// | `GET /api/overview` | queue depths, workers, samples, counts per bucket |
 /// | `GET /api/workers` | every live worker and its pools |
 /// | `GET /api/tasks?state=&name=&queue=&since=&until=&limit=&cursor=` | one page of tasks |
+/// | `GET /api/queued?queue=&limit=` | the next messages waiting in each queue |
 /// | `GET /api/tasks/{id}` | one task: args, kwargs, result or traceback, timeline |
 /// | `POST /api/tasks/{id}/revoke`, `…/terminate` | revoke (and signal its child) |
 /// | `GET /api/dead-letters?limit=`, `GET /api/dead-letters/{id}` | dead letters |
@@ -103,6 +104,14 @@ public struct DashboardServer: Sendable {
           "partial": .bool(page.isPartial),
         ]))
     }
+    router.get("/api/queued") { request, _ in
+      let limit = try DashboardRequest.integer(
+        request, "limit", in: 1...QueuePeekLimits.maximumCount, default: 100)
+      var queues = try DashboardRequest.queue(request).map { [$0] } ?? []
+      if queues.isEmpty { queues = try await store.knownQueues() }
+      let messages = try await store.queued(in: queues, limit: limit)
+      return json(.array(messages.map(DashboardJSON.queued)))
+    }
     router.get("/api/tasks/{id}") { _, context in
       let id = try DashboardRequest.taskID(context)
       let (record, revoked) = try await store.task(id)
@@ -116,6 +125,15 @@ public struct DashboardServer: Sendable {
         fields.merge(details) { _, new in new }
       } else {
         fields["state"] = .string(revoked ? "REVOKED" : TaskState.pending.rawValue)
+        // Still waiting: its message, if it is among the next ones of a known queue.
+        let waiting = try await store.queued(
+          in: try await store.knownQueues(), limit: QueuePeekLimits.maximumCount)
+        if let message = waiting.first(where: { $0.id == id }),
+          case .object(let details) = DashboardJSON.queued(message)
+        {
+          fields.merge(details) { old, _ in old }
+          fields["waiting"] = .bool(true)
+        }
       }
       return json(.object(fields))
     }

@@ -104,6 +104,21 @@ public final class DashboardStore: Sendable {
     }
   }
 
+  /// The next `limit` messages waiting in each of `queues` (nothing when the broker cannot
+  /// peek), next first.
+  public func queued(in queues: [String], limit: Int) async throws -> [TaskMessage] {
+    guard let peeking = connection.broker as? any QueuePeeking else { return [] }
+    let names = Array(Set(queues).sorted().prefix(Self.maximumQueues))
+    return try await executor.run { try names.flatMap { try peeking.peek($0, limit: limit) } }
+  }
+
+  /// The queues the live workers serve, and `celery`.
+  public func knownQueues() async throws -> [String] {
+    var queues: Set<String> = [TaskOptions.defaultQueue]
+    for worker in try await workers() { for pool in worker.pools { queues.formUnion(pool.queues) } }
+    return queues.sorted()
+  }
+
   /// Keeps `sample` in the broker, the newest `limit` kept (nothing when the broker keeps no
   /// samples).
   public func keep(_ sample: String, limit: Int) async throws {

@@ -153,6 +153,30 @@ struct DashboardAPITests {
     }
   }
 
+  @Test("queued tasks are listed in claim order, and a waiting task's page shows its message")
+  func queued() async throws {
+    let fixture = try DashboardFixture()
+    defer { fixture.remove() }
+    try fixture.connection.broker.publish([
+      TaskMessage(id: "q-1", name: "tasks.add", args: [1, 2]),
+      TaskMessage(id: "q-2", name: "tasks.add", args: [3, 4], priority: 0),
+    ])
+    try await fixture.server().application().test(.live) { client in
+      let queued = try await client.execute(uri: "/api/queued", method: .get) {
+        try Self.json($0)
+      }
+      #expect(queued.arrayValue?.compactMap { $0["id"]?.stringValue } == ["q-1", "q-2"])
+      let task = try await client.execute(uri: "/api/tasks/q-2", method: .get) {
+        try Self.json($0)
+      }
+      #expect(task["waiting"] == .bool(true))
+      #expect(task["args"]?.stringValue == "[3, 4]")
+      try await client.execute(uri: "/api/queued?limit=9999", method: .get) {
+        #expect($0.status == .badRequest)
+      }
+    }
+  }
+
   @Test("revoke marks the task revoked in the backend")
   func revoke() async throws {
     let fixture = try DashboardFixture()
