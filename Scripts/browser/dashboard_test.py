@@ -6,10 +6,11 @@ fills while a burst runs, a task page shows a failure's traceback, a dead letter
 and its task then runs, the revoke button revokes a waiting task and the terminate button
 ends a running one.
 
-    python dashboard_test.py CELERIAC DASHBOARD_DIR [--screenshots docs]
+    python dashboard_test.py CELERIAC DASHBOARD_DIR [--redis] [--screenshots docs]
 
 CELERIAC is the core binary; DASHBOARD_DIR holds the built `celeriac-dashboard` (put on
-PATH, as a user would). With --screenshots, saves the overview and the task list under load
+PATH, as a user would). With --redis, the broker and backend are a redis-server of the test's
+own instead of the SQLite file. With --screenshots, saves the overview and the task list under load
 and a failure's task page as PNGs there. Prints one line per check and a closing
 "N passed, M failed"; exits 1 on any failure.
 """
@@ -17,7 +18,9 @@ and a failure's task page as PNGs there. Prints one line per check and a closing
 import argparse
 import os
 import re
+import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,19 +39,43 @@ BURST = 400  # tasks in the burst
 BURST_SECONDS = "0.02"  # each task's sleep
 
 
-class Fleet:
-    """The dashboard and a worker on one SQLite broker in `folder`."""
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def __init__(self, celeriac, dashboard_dir, folder):
+
+class Fleet:
+    """The dashboard and a worker on one broker: a SQLite file in `folder`, or a redis-server
+    of its own."""
+
+    def __init__(self, celeriac, dashboard_dir, folder, redis=False):
         self.celeriac = celeriac
-        self.broker = f"sqlite://{folder}/celeriac.db"
+        self.redis = None
         self.database = f"{folder}/celeriac.db"
+        if redis:
+            self.redis_port = free_port()
+            self.redis = subprocess.Popen(
+                ["redis-server", "--port", str(self.redis_port), "--save", "", "--dir", folder],
+                stdout=subprocess.DEVNULL)
+            deadline = time.time() + 10
+            while subprocess.run(["redis-cli", "-p", str(self.redis_port), "ping"],
+                                 capture_output=True, text=True).stdout.strip() != "PONG":
+                if time.time() > deadline:
+                    raise RuntimeError("redis-server did not start")
+                time.sleep(0.05)
+            self.broker = f"redis://127.0.0.1:{self.redis_port}/0"
+            self.backend = f"redis://127.0.0.1:{self.redis_port}/1"
+        else:
+            self.broker = f"sqlite://{folder}/celeriac.db"
+            self.backend = self.broker
         self.env = dict(os.environ, PATH=dashboard_dir + os.pathsep + os.environ.get("PATH", ""))
         self.env.pop("CELERIAC_BROKER_URL", None)
         self.env.pop("CELERIAC_RESULT_BACKEND", None)
         self.worker = None
         self.web = subprocess.Popen(
-            [celeriac, "dashboard", "--port", "0", "--broker", self.broker],
+            [celeriac, "dashboard", "--port", "0", "--broker", self.broker,
+             "--backend", self.backend],
             env=self.env, stdout=subprocess.PIPE, text=True)
         deadline = time.time() + 30
         self.url = None
@@ -65,13 +92,15 @@ class Fleet:
 
     def start_worker(self):
         self.worker = subprocess.Popen(
-            [self.celeriac, "worker", "-c", "2", "-l", "warning", "--broker", self.broker],
+            [self.celeriac, "worker", "-c", "2", "-l", "warning", "--broker", self.broker,
+             "--backend", self.backend],
             env=self.env)
 
     def send(self, *arguments):
         """Runs `celeriac send …`; returns the ids it printed."""
         output = subprocess.run(
-            [self.celeriac, "send", *arguments, "--broker", self.broker], env=self.env,
+            [self.celeriac, "send", *arguments, "--broker", self.broker, "--backend", self.backend],
+            env=self.env,
             check=True, capture_output=True, text=True).stdout
         return output.split()
 
@@ -85,6 +114,13 @@ class Fleet:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.redis is not None:
+            self.redis.terminate()
+            self.redis.wait(timeout=10)
+
+    def redis_cli(self, *arguments):
+        return subprocess.run(["redis-cli", "-p", str(self.redis_port), *arguments],
+                              check=True, capture_output=True, text=True).stdout
 
 
 def browser():
@@ -128,9 +164,16 @@ def wait_state(driver, states):
 
 
 def make_dead_letter(fleet):
-    """Sends tasks.add 2 3 while no worker runs, then moves its row to the dead letters as the
-    broker stores one (what a worker does with a message it cannot run); returns the task id."""
+    """Sends tasks.add 2 3 while no worker runs, then moves its message to the dead letters as
+    the broker stores one (what a worker does with a message it cannot run); returns the task
+    id."""
     task_id = fleet.send("tasks.add", "2", "3")[0]
+    if fleet.redis is not None:
+        payload = fleet.redis_cli("RPOP", "celery").rstrip("\n")
+        entry = json.dumps({"task_id": task_id, "queue": "celery", "created": time.time(),
+                            "reason": "parked by the browser test", "payload": payload})
+        fleet.redis_cli("LPUSH", "celeriac.dead_letter", entry)
+        return task_id
     with sqlite3.connect(fleet.database, timeout=10) as db:
         db.execute(
             "INSERT INTO dead_letters (task_id, queue, reason, payload, created) "
@@ -241,11 +284,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("celeriac")
     parser.add_argument("dashboard_dir")
+    parser.add_argument("--redis", action="store_true", help="run on a redis-server of its own")
     parser.add_argument("--screenshots", help="save PNGs of the dashboard under load here")
     arguments = parser.parse_args()
     passed = failed = 0
     with tempfile.TemporaryDirectory(prefix="celeriac-dashboard-") as folder:
-        fleet = Fleet(arguments.celeriac, arguments.dashboard_dir, folder)
+        fleet = Fleet(arguments.celeriac, arguments.dashboard_dir, folder, redis=arguments.redis)
+        print(f"broker {fleet.broker}")
         state = {"screenshots": arguments.screenshots, "shot": set()}
         driver = browser()
         try:

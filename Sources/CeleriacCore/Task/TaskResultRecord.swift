@@ -58,17 +58,24 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
 }
 
 extension TaskResultRecord {
-  /// This record with what a worker knows about the run: the message's arguments (when
-  /// short enough to keep), its queue, the worker's node name, the child's pid and when the
-  /// child started it.
-  public func describing(
-    _ message: TaskMessage, worker: String, pid: Int32?, started: Date? = nil
-  ) -> TaskResultRecord {
-    var record = self
+  /// Whether `message`'s arguments are short enough (``maximumKeptArgumentsLength``) to keep
+  /// in its records.
+  public static func keepsArguments(of message: TaskMessage) -> Bool {
     let length =
       JSONWriter.string(.array(message.args)).utf8.count
       + JSONWriter.string(.object(message.kwargs)).utf8.count
-    if length <= Self.maximumKeptArgumentsLength {
+    return length <= maximumKeptArgumentsLength
+  }
+
+  /// This record with what a worker knows about the run: the message's arguments (when
+  /// short enough to keep; `keepingArguments` says so when the caller already knows), its
+  /// queue, the worker's node name, the child's pid and when the child started it.
+  public func describing(
+    _ message: TaskMessage, worker: String, pid: Int32?, started: Date? = nil,
+    keepingArguments: Bool? = nil
+  ) -> TaskResultRecord {
+    var record = self
+    if keepingArguments ?? Self.keepsArguments(of: message) {
       record.args = message.args
       record.kwargs = message.kwargs
     }

@@ -158,7 +158,10 @@ public enum ChildRuntime {
       "Traceback (most recent call last):",
       "  Task \(message.name)[\(message.id)] in child \(getpid()), attempt \(message.retries + 1)",
     ]
-    if detail != failure.message && detail.utf8.count <= 4_096 { lines.append("    \(detail)") }
+    // A TaskFailure says no more than its last line; another error's dump may say more.
+    if !(error is TaskFailure) && detail != failure.message && detail.utf8.count <= 4_096 {
+      lines.append("    \(detail)")
+    }
     lines.append("\(failure.type): \(failure.message)")
     return lines.joined(separator: "\n")
   }

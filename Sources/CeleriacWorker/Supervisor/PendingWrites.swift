@@ -31,7 +31,9 @@ struct PendingWrites {
 
   /// What the records of each running task carry besides their state (arguments, queue,
   /// worker, child pid), kept from its start until its last record of that run.
-  var runs: [String: (message: TaskMessage, worker: String, pid: Int32, started: Date)] = [:]
+  var runs:
+    [String: (message: TaskMessage, worker: String, pid: Int32, started: Date, keepsArguments: Bool)] =
+    [:]
 
   /// The most runs remembered: a task lost without a final record is forgotten at the latest
   /// when this many others have started since.
@@ -40,7 +42,9 @@ struct PendingWrites {
   /// Remembers that `message` runs in child `pid` of `worker`, for its records.
   mutating func noteRun(of message: TaskMessage, worker: String, pid: Int32) {
     if runs.count >= Self.maximumRuns { runs.removeAll(keepingCapacity: true) }
-    runs[message.id] = (message, worker, pid, Date())
+    runs[message.id] = (
+      message, worker, pid, Date(), TaskResultRecord.keepsArguments(of: message)
+    )
   }
 
   mutating func record(_ record: TaskResultRecord) {
@@ -57,7 +61,8 @@ struct PendingWrites {
   private func described(_ record: TaskResultRecord) -> TaskResultRecord {
     guard let run = runs[record.taskID] else { return record }
     return record.describing(
-      run.message, worker: run.worker, pid: run.pid, started: run.started)
+      run.message, worker: run.worker, pid: run.pid, started: run.started,
+      keepingArguments: run.keepsArguments)
   }
 
   /// Moves the STARTED records that have waited long enough into the next flush.
