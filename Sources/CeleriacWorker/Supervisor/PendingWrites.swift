@@ -32,8 +32,10 @@ struct PendingWrites {
   /// What the records of each running task carry besides their state (arguments, queue,
   /// worker, child pid), kept from its start until its last record of that run.
   var runs:
-    [String: (message: TaskMessage, worker: String, pid: Int32, started: Date, keepsArguments: Bool)] =
-    [:]
+    [String: (
+      message: TaskMessage, worker: String, pid: Int32, started: Date, keepsArguments: Bool
+    )] =
+      [:]
 
   /// The most runs remembered: a task lost without a final record is forgotten at the latest
   /// when this many others have started since.
