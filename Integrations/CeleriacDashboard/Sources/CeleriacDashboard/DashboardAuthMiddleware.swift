@@ -28,7 +28,9 @@ struct DashboardAuthMiddleware<Context: RequestContext>: RouterMiddleware {
       throw DashboardError(.forbidden, "actions need the X-Celeriac-Dashboard header")
     }
     var response = try await next(request, context)
-    if case .token = authentication, let queryToken {
+    if case .token(let token) = authentication, let queryToken,
+      DashboardAuthentication.equal(queryToken, token)
+    {
       response.setCookie(
         Cookie(
           name: DashboardAuthentication.tokenCookie, value: queryToken, path: "/", httpOnly: true,

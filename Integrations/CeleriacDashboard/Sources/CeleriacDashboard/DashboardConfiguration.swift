@@ -59,10 +59,10 @@ public struct DashboardConfiguration: Sendable {
   /// enough, and credentials of some kind when the address is not loopback.
   public func validate() throws {
     guard (0...65_535).contains(port) else {
-      throw DashboardError(.badRequest, "--port must be 0…65535, not \(port)")
+      throw DashboardError(.invalidConfiguration, "--port must be 0…65535, not \(port)")
     }
     guard (1...100_000).contains(historyLength) else {
-      throw DashboardError(.badRequest, "the history must hold 1…100000 samples")
+      throw DashboardError(.invalidConfiguration, "the history must hold 1…100000 samples")
     }
     switch authentication {
     case .none:

@@ -9,6 +9,7 @@ public struct DashboardError: Error, HTTPResponseError, CustomStringConvertible 
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Kind: String {
       case badRequest, unauthorized, notFound, unsupported, insecureBinding, forbidden
+      case invalidConfiguration
     }
     private let kind: Kind
 
@@ -22,6 +23,8 @@ public struct DashboardError: Error, HTTPResponseError, CustomStringConvertible 
     public static let notFound = Code(kind: .notFound)
     /// The broker or backend cannot do this (501: e.g. a backend that lists no tasks).
     public static let unsupported = Code(kind: .unsupported)
+    /// A flag or setting the dashboard cannot start with (a port out of range).
+    public static let invalidConfiguration = Code(kind: .invalidConfiguration)
     /// A non-loopback address without basic auth or a token: the dashboard does not start.
     public static let insecureBinding = Code(kind: .insecureBinding)
 

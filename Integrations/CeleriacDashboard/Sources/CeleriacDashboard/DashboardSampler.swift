@@ -9,6 +9,11 @@ public actor DashboardSampler {
   private let capacity: Int
   private var samples: [DashboardSample] = []
   private var restored = false
+  private var lastKept: DashboardSample?
+
+  /// The longest time between two samples kept in the broker while nothing changes (an
+  /// unchanged sample is not written sooner: on SQLite every write wakes the idle workers).
+  public static let unchangedKeepInterval: Double = 30
 
   /// A sampler keeping at most `capacity` samples.
   public init(store: DashboardStore, capacity: Int) {
@@ -27,6 +32,7 @@ public actor DashboardSampler {
       (try? JSONValue(parsing: text)).flatMap(DashboardSample.init(json:))
     }
     samples = Array((kept + samples).suffix(capacity))
+    lastKept = kept.last
   }
 
   /// Takes one sample now and keeps it, here and in the broker; returns it.
@@ -49,7 +55,14 @@ public actor DashboardSampler {
       workers: workers.count)
     samples.append(sample)
     if samples.count > capacity { samples.removeFirst(samples.count - capacity) }
+    if let last = lastKept, last.depths == sample.depths, last.busy == sample.busy,
+      last.children == sample.children, last.workers == sample.workers,
+      sample.time - last.time < Self.unchangedKeepInterval
+    {
+      return sample
+    }
     try await store.keep(JSONWriter.string(sample.json), limit: capacity)
+    lastKept = sample
     return sample
   }
 

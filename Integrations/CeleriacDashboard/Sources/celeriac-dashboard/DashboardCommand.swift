@@ -67,7 +67,8 @@ struct DashboardCommand: AsyncParsableCommand {
       }.runService()
     } catch let error as DashboardError {
       FileHandle.standardError.write(Data("celeriac-dashboard: \(error.message)\n".utf8))
-      throw ExitCode(error.code == .insecureBinding ? 64 : 1)
+      throw ExitCode(
+        error.code == .insecureBinding || error.code == .invalidConfiguration ? 64 : 1)
     } catch let error as CeleriacError {
       FileHandle.standardError.write(Data("celeriac-dashboard: \(error.message)\n".utf8))
       throw ExitCode(1)

@@ -232,5 +232,10 @@ struct DashboardHistoryTests {
     let restored = await second.sampler.history
     #expect(restored == [taken])
     #expect(restored.first?.depths["celery"] == 1)
+    // Unchanged samples are not written again at once (every write wakes idle SQLite workers).
+    try await second.sampler.sample()
+    #expect(await second.sampler.history.count == 2)
+    let history = try #require(fixture.connection.broker as? any SampleHistoryStoring)
+    #expect(try history.recentSamples(limit: 10).count == 1)
   }
 }
