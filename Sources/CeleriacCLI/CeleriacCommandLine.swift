@@ -67,6 +67,7 @@ struct RootCommand: ParsableCommand {
         ControlCommand.self, EventsCommand.self, PurgeCommand.self, RevokeCommand.self,
         DeadLettersCommand.self, BeatCommand.self, ChainCommand.self, GroupCommand.self,
         SettingsCommand.self,
+        DashboardCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

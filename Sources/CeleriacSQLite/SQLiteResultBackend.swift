@@ -68,12 +68,17 @@ public final class SQLiteResultBackend: ResultBackend {
     let expires = expiresIn.map { unixNow() + $0.seconds }
     let upsert = try db.cachedStatement(
       sql: """
-        INSERT INTO results (task_id, state, record, expires) VALUES (?, ?, ?, ?)
+        INSERT INTO results (task_id, state, record, expires, done, name, queue)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (task_id) DO UPDATE
-        SET state = excluded.state, record = excluded.record, expires = excluded.expires
+        SET state = excluded.state, record = excluded.record, expires = excluded.expires,
+          done = excluded.done, name = excluded.name, queue = excluded.queue
         """)
     for (record, json) in encoded {
-      upsert.setUncheckedArguments([record.taskID, record.state.rawValue, json, expires])
+      upsert.setUncheckedArguments([
+        record.taskID, record.state.rawValue, json, expires,
+        record.dateDone.timeIntervalSince1970, record.name, record.queue,
+      ])
       try upsert.execute()
     }
   }

@@ -136,6 +136,34 @@ enum SQLiteSchema {
           );
           """)
     }
+    // The dashboard's listings: each result's time, name and queue beside its JSON, so that
+    // a page of the newest results (filtered by state, name, queue, time) reads an index.
+    migrator.registerMigration("v6-results-listing") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE results ADD COLUMN done REAL;
+          ALTER TABLE results ADD COLUMN name TEXT;
+          ALTER TABLE results ADD COLUMN queue TEXT;
+          UPDATE results SET
+            done = (julianday(json_extract(record, '$.dateDone')) - 2440587.5) * 86400.0,
+            name = json_extract(record, '$.name'),
+            queue = json_extract(record, '$.queue')
+          WHERE json_valid(record);
+          CREATE INDEX results_done ON results (done, task_id);
+          CREATE INDEX results_state_done ON results (state, done, task_id);
+          """)
+    }
+    // The dashboard's samples of queue depths and pool sizes, the newest kept.
+    migrator.registerMigration("v7-samples") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE samples (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sample TEXT NOT NULL,
+            created REAL NOT NULL
+          );
+          """)
+    }
     return migrator
   }()
 }

@@ -69,4 +69,14 @@ struct BadInputTests {
     let worker = try sandbox.run(["worker", "--broker", "sqlite:///nonexistent/dir/x.db"])
     #expect(worker.status != 0 && worker.stderr.contains("/nonexistent/dir/x.db"))
   }
+
+  @Test("celeriac dashboard without celeriac-dashboard built says how to build it")
+  func dashboardNotBuilt() throws {
+    let sandbox = try Sandbox()
+    let result = try sandbox.run(
+      ["dashboard", "--port", "0"], environment: ["PATH": "/usr/bin:/bin"])
+    #expect(result.status == 69)
+    #expect(result.stderr.contains("celeriac-dashboard is not built"))
+    #expect(result.stderr.contains("Integrations/CeleriacDashboard"))
+  }
 }

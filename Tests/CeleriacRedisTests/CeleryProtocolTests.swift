@@ -290,4 +290,29 @@ struct CeleryProtocolTests {
       ])
     #expect(CeleryProtocol.bindingMember(of: "celery") == "celery\u{06}\u{16}\u{06}\u{16}celery")
   }
+
+  @Test("a record's run details round-trip as Celery's result_extended members")
+  func extendedResult() throws {
+    var record = TaskResultRecord(
+      taskID: "x1", state: .failure,
+      failure: TaskFailure(type: "ValueError", message: "boom", traceback: "Traceback …"),
+      name: "tasks.fail", retries: 2)
+    record.args = ["a", 1]
+    record.kwargs = ["k": true]
+    record.queue = "q"
+    record.worker = "w@h"
+    record.pid = 123
+    record.dateStarted = Date(timeIntervalSince1970: 1_795_593_600.25)
+    let json = CeleryResult.encode(record)
+    #expect(json.contains(#""args": ["a", 1]"#))
+    #expect(json.contains(#""worker": "w@h""#))
+    let decoded = try CeleryResult.decode(json, taskID: "x1")
+    #expect(decoded.args == record.args)
+    #expect(decoded.kwargs == record.kwargs)
+    #expect(decoded.queue == "q")
+    #expect(decoded.worker == "w@h")
+    #expect(decoded.pid == 123)
+    #expect(decoded.dateStarted == record.dateStarted)
+    #expect(decoded.failure?.traceback == "Traceback …")
+  }
 }

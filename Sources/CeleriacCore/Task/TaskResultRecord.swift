@@ -21,6 +21,23 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
   /// The message's extra headers worth keeping with the outcome, e.g. beat's entry name and
   /// due time (`celeriac_beat_entry`, `celeriac_beat_due`); `nil` when there are none.
   public var headers: [String: JSONValue]?
+  /// The task's positional arguments, when the worker that ran it kept them (Celery's
+  /// `result_extended`); `nil` for arguments larger than ``maximumKeptArgumentsLength``.
+  public var args: [JSONValue]?
+  /// The task's keyword arguments, kept as ``args`` is.
+  public var kwargs: [String: JSONValue]?
+  /// The queue the task came from, when known.
+  public var queue: String?
+  /// The node name of the worker that ran it, when known.
+  public var worker: String?
+  /// The pid of the child process that ran it, when known.
+  public var pid: Int32?
+  /// When its child started this run, when known.
+  public var dateStarted: Date?
+
+  /// The longest arguments (as compact JSON, args and kwargs together) a worker keeps in the
+  /// record: larger ones stay only in the message.
+  public static let maximumKeptArgumentsLength = 16 * 1024
 
   /// Creates a record.
   public init(
@@ -37,5 +54,35 @@ public struct TaskResultRecord: Codable, Sendable, Equatable {
     self.retries = retries
     self.children = children
     self.headers = headers
+  }
+}
+
+extension TaskResultRecord {
+  /// Whether `message`'s arguments are short enough (``maximumKeptArgumentsLength``) to keep
+  /// in its records.
+  public static func keepsArguments(of message: TaskMessage) -> Bool {
+    let length =
+      JSONWriter.string(.array(message.args)).utf8.count
+      + JSONWriter.string(.object(message.kwargs)).utf8.count
+    return length <= maximumKeptArgumentsLength
+  }
+
+  /// This record with what a worker knows about the run: the message's arguments (when
+  /// short enough to keep; `keepingArguments` says so when the caller already knows), its
+  /// queue, the worker's node name, the child's pid and when the child started it.
+  public func describing(
+    _ message: TaskMessage, worker: String, pid: Int32?, started: Date? = nil,
+    keepingArguments: Bool? = nil
+  ) -> TaskResultRecord {
+    var record = self
+    if keepingArguments ?? Self.keepsArguments(of: message) {
+      record.args = message.args
+      record.kwargs = message.kwargs
+    }
+    record.queue = message.queue
+    record.worker = worker
+    record.pid = pid
+    record.dateStarted = started
+    return record
   }
 }

@@ -18,6 +18,8 @@ public enum RedisKeys {
   public static func delayed(_ queue: String) -> String { "celeriac.delayed." + queue }
   /// The list of dead-letter entries (JSON `{task_id, queue, reason, payload}`), newest first.
   public static let deadLetter = "celeriac.dead_letter"
+  /// The dashboard's samples of queue depths and pool sizes (a list, newest last).
+  public static let samples = "celeriac.samples"
   /// A supervisor's status (JSON), expiring unless published again.
   public static func workerStatus(_ hostname: String) -> String { "celeriac.worker." + hostname }
   /// The set of hostnames that published a status.

@@ -45,6 +45,12 @@ public enum CeleryResult {
   /// members it does not know).
   public static let headersKey = "celeriac_headers"
 
+  /// The member of a stored result that keeps the pid of the child that ran the task.
+  public static let pidKey = "celeriac_pid"
+
+  /// The member of a stored result that keeps when the child started the task.
+  public static let startedKey = "celeriac_date_started"
+
   /// The record as the JSON Celery stores.
   public static func encode(_ record: TaskResultRecord) -> String {
     var result: JSONValue = record.result ?? .null
@@ -73,6 +79,15 @@ public enum CeleryResult {
     }
     if let headers = record.headers, !headers.isEmpty {
       members.append((headersKey, .object(headers)))
+    }
+    // Celery's `result_extended` members, and the child's pid under a name of Celeriac's own.
+    if let args = record.args { members.append(("args", .array(args))) }
+    if let kwargs = record.kwargs { members.append(("kwargs", .object(kwargs))) }
+    if let queue = record.queue { members.append(("queue", .string(queue))) }
+    if let worker = record.worker { members.append(("worker", .string(worker))) }
+    if let pid = record.pid { members.append((pidKey, .int(Int64(pid)))) }
+    if let started = record.dateStarted {
+      members.append((startedKey, .string(ISO8601.format(started))))
     }
     var writer = JSONWriter(capacity: 256)
     writer.writeObject(members)
@@ -105,10 +120,18 @@ public enum CeleryResult {
     var name: String?
     var retries: Int?
     var headers: [String: JSONValue]?
+    var args: [JSONValue]?
+    var kwargs: [String: JSONValue]?
+    var queue: String?
+    var worker: String?
+    var pid: Int32?
+    var dateStarted: String?
 
     enum CodingKeys: String, CodingKey {
-      case status, result, traceback, children, name, retries
+      case status, result, traceback, children, name, retries, args, kwargs, queue, worker
       case headers = "celeriac_headers"
+      case pid = "celeriac_pid"
+      case dateStarted = "celeriac_date_started"
       case dateDone = "date_done"
       case taskID = "task_id"
     }
@@ -140,10 +163,17 @@ public enum CeleryResult {
     }
     if result == .null { result = nil }
     let children = (stored.children ?? []).compactMap(childID)
-    return TaskResultRecord(
+    var record = TaskResultRecord(
       taskID: stored.taskID ?? taskID, state: state, result: result, failure: failure,
       dateDone: stored.dateDone.flatMap(ISO8601.parse) ?? Date(), name: stored.name,
       retries: stored.retries ?? 0, children: children, headers: stored.headers)
+    record.args = stored.args
+    record.kwargs = stored.kwargs
+    record.queue = stored.queue
+    record.worker = stored.worker
+    record.pid = stored.pid
+    record.dateStarted = stored.dateStarted.flatMap(ISO8601.parse)
+    return record
   }
 
   /// An exception's message from Celery's `exc_message` (a list of the exception's args).

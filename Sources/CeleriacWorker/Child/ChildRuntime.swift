@@ -139,8 +139,31 @@ public enum ChildRuntime {
     } catch let retry as RetryRequest {
       return .retry(countdown: retry.countdown.map { $0.seconds }, reason: retry.reason)
     } catch {
-      return .failure(TaskFailure(describing: error))
+      var failure = TaskFailure(describing: error)
+      if failure.traceback == nil {
+        failure.traceback = traceback(of: error, failure, message: message)
+      }
+      return .failure(failure)
     }
+  }
+
+  /// A traceback in the layout Celery stores (Python's, which Flower and `AsyncResult`
+  /// show): where the task ran, the error as Swift describes it, then `Type: message`. Swift
+  /// errors carry no stack of where they were thrown.
+  static func traceback(of error: any Error, _ failure: TaskFailure, message: TaskMessage)
+    -> String
+  {
+    let detail = String(reflecting: error)
+    var lines = [
+      "Traceback (most recent call last):",
+      "  Task \(message.name)[\(message.id)] in child \(getpid()), attempt \(message.retries + 1)",
+    ]
+    // A TaskFailure says no more than its last line; another error's dump may say more.
+    if !(error is TaskFailure) && detail != failure.message && detail.utf8.count <= 4_096 {
+      lines.append("    \(detail)")
+    }
+    lines.append("\(failure.type): \(failure.message)")
+    return lines.joined(separator: "\n")
   }
 
   private static func startHeartbeat(channel: LineChannel, interval: Duration) {

@@ -1,4 +1,5 @@
 import CeleriacCore
+import Foundation
 
 /// Broker and backend writes collected during one turn of the loop and flushed together, in
 /// the order that keeps at-least-once delivery: new messages (retries), then results, then
@@ -28,13 +29,42 @@ struct PendingWrites {
   /// How long a STARTED record waits before it is written.
   static let startedDelay: Duration = .milliseconds(10)
 
+  /// What the records of each running task carry besides their state (arguments, queue,
+  /// worker, child pid), kept from its start until its last record of that run.
+  var runs:
+    [String: (
+      message: TaskMessage, worker: String, pid: Int32, started: Date, keepsArguments: Bool
+    )] =
+      [:]
+
+  /// The most runs remembered: a task lost without a final record is forgotten at the latest
+  /// when this many others have started since.
+  static let maximumRuns = 10_000
+
+  /// Remembers that `message` runs in child `pid` of `worker`, for its records.
+  mutating func noteRun(of message: TaskMessage, worker: String, pid: Int32) {
+    if runs.count >= Self.maximumRuns { runs.removeAll(keepingCapacity: true) }
+    runs[message.id] = (
+      message, worker, pid, Date(), TaskResultRecord.keepsArguments(of: message)
+    )
+  }
+
   mutating func record(_ record: TaskResultRecord) {
     deferredStarted[record.taskID] = nil
-    records.append(record)
+    records.append(described(record))
+    if record.state != .started && record.state != .progress { runs[record.taskID] = nil }
   }
 
   mutating func recordStarted(_ record: TaskResultRecord, at now: ContinuousClock.Instant) {
-    deferredStarted[record.taskID] = (record, now)
+    deferredStarted[record.taskID] = (described(record), now)
+  }
+
+  /// `record` with its run's arguments, queue, worker and pid, when the task is running here.
+  private func described(_ record: TaskResultRecord) -> TaskResultRecord {
+    guard let run = runs[record.taskID] else { return record }
+    return record.describing(
+      run.message, worker: run.worker, pid: run.pid, started: run.started,
+      keepingArguments: run.keepsArguments)
   }
 
   /// Moves the STARTED records that have waited long enough into the next flush.

@@ -210,6 +210,7 @@ extension Supervisor {
       logger.debug("task \(message.name)[\(message.id)] started in child \(child.pid)")
     }
     if !message.options.ignoreResult {
+      pending.noteRun(of: message, worker: configuration.hostname, pid: child.pid)
       pending.recordStarted(
         TaskResultRecord(
           taskID: message.id, state: .started, name: message.name, retries: message.retries),
