@@ -38,7 +38,8 @@ SPEC_CELERY = {
     "enqueue": 3400.0, "drain": 1700.0, "rt_p50": 1.4, "spawn": 0.23, "pss": 80.0,
 }
 
-MEASURES = ["enqueue", "batch", "drain", "roundtrip", "spawn", "pss", "sigterm", "observe"]
+MEASURES = ["enqueue", "batch", "drain", "roundtrip", "spawn", "pss", "sigterm", "observe",
+            "growth"]
 
 # The drains of `observe`: what Celery's events (-E) and the Prometheus endpoint cost a
 # Celeriac worker. None of the variants changes what the tasks do.
@@ -538,6 +539,91 @@ def measure_observe(system, sizes):
     return {"variants": variants}
 
 
+def enqueue_noops(system, count, chunk=100_000):
+    """`count` no-ops in batches of at most `chunk` (one sendBatch each, no ids printed)."""
+    left = count
+    while left > 0:
+        now = min(chunk, left)
+        system.producer("enqueue-batch", now, 0)
+        left -= now
+
+
+def drain_window(system, queued, workers, concurrency, window, lead):
+    """The drain rate over `window` results, after the first `lead` (start-up left out),
+    with `queued` no-ops waiting (plus the `lead`) and `workers` supervisors of `concurrency`
+    children each."""
+    system.reset()
+    enqueue_noops(system, queued + lead)
+    procs = [system.worker(concurrency=concurrency) for _ in range(workers)]
+    try:
+        def reach(count, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    if system.results.cheap_count() >= count:
+                        return time.monotonic()
+                except sqlite3.OperationalError:
+                    pass
+                time.sleep(0.01)
+            return None
+        start = reach(lead, 120)
+        trees = [pid for proc in procs for pid in process_tree(proc.pid)]
+        cpu_start = cpu_seconds(trees)
+        end = reach(lead + window, 60 + window / 100) if start else None
+        cpu = cpu_seconds([pid for proc in procs for pid in process_tree(proc.pid)]) - cpu_start
+    finally:
+        for proc in procs:
+            stop(proc)
+    if start is None or end is None:
+        return {"queued": queued, "error": "the window was not reached in time"}
+    return {"queued": queued, "workers": workers, "concurrency": concurrency,
+            "rate": window / (end - start), "cpu_us_per_task": cpu / window * 1e6}
+
+
+def measure_growth(system, sizes):
+    """Cost as work grows: the drain rate of one window with 1×, 10× and 100× the window
+    queued (-c 2), with 1, 2 and 4 children (1× queued), and with two supervisors."""
+    window = sizes["growth_window"]
+    lead = window // 10
+    cases = {}
+    for factor in (1, 10, 100):
+        cases[f"queued {window * factor:,}"] = drain_window(
+            system, window * factor, 1, 2, window, lead)
+    for children in (1, 2, 4):
+        cases[f"-c {children}"] = drain_window(system, window * 2, 1, children, window, lead)
+    cases["two supervisors, -c 2 each"] = drain_window(system, window * 2, 2, 2, window, lead)
+    system.reset()
+    return {"window": window, "cases": cases}
+
+
+def print_growth_table(grown):
+    print()
+    print("Cost as work grows (Celeriac; rate over a window of results, start-up left out; "
+          "ratio to the first row of each broker)")
+    header = ["case", "broker", "drain rate", "ratio", "CPU µs/task (worker trees)"]
+    rows = []
+    for key, reps in grown.items():
+        broker = "SQLite" if key == "celeriac-sqlite" else "Redis"
+        names = list(next((r["cases"] for r in reps if "cases" in r), {}).keys())
+        first = None
+        for name in names:
+            rates = [r["cases"][name]["rate"] for r in reps
+                     if "rate" in r.get("cases", {}).get(name, {})]
+            cpus = [r["cases"][name]["cpu_us_per_task"] for r in reps
+                    if "rate" in r.get("cases", {}).get(name, {})]
+            rate = statistics.median(rates) if rates else None
+            first = first or rate
+            rows.append([name, broker, fmt_rate(rate),
+                         f"{rate / first:.2f}×" if rate and first else "—",
+                         fmt_us(statistics.median(cpus)) if cpus else "—"])
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print(line.format(*header))
+    print(line.format(*["-" * w for w in widths]))
+    for row in rows:
+        print(line.format(*row))
+
+
 def print_observe_table(observed):
     """Rate and CPU per task of each variant, as medians over the repetitions, with the
     ratio to the plain drain of the same broker."""
@@ -879,15 +965,18 @@ def main():
                     else "Celery (SPEC fig.)", document["unavailable"])
         if "observe" in document["raw"]:
             print_observe_table(document["raw"]["observe"])
+        if "growth" in document["raw"]:
+            print_growth_table(document["raw"]["growth"])
         return
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
     reps = options.reps or (1 if options.quick else 3)
     sizes = {"enqueue": 5000, "batch": 20000, "drain": 20000, "roundtrip": 1000,
-             "sigterm_tasks": 2000, "record_seconds": 0.005}
+             "sigterm_tasks": 2000, "record_seconds": 0.005, "growth_window": 10000}
     if options.quick:
-        sizes.update(enqueue=1000, batch=5000, drain=5000, roundtrip=200, sigterm_tasks=1000)
+        sizes.update(enqueue=1000, batch=5000, drain=5000, roundtrip=200, sigterm_tasks=1000,
+                     growth_window=2000)
     measures = list(MEASURES)
     if options.celeriac_only:
         measures = ["drain", "spawn", "pss"]
@@ -938,7 +1027,7 @@ def main():
         iterations = trials if measure == "sigterm" else reps
         for rep in range(iterations):
             for key, system in runnable.items():
-                if measure == "observe" and not isinstance(system, CeleriacSystem):
+                if measure in ("observe", "growth") and not isinstance(system, CeleriacSystem):
                     continue  # Celeriac's own flags
                 started = time.monotonic()
                 figures = {}
@@ -953,6 +1042,8 @@ def main():
                         figures[measure] = measure_spawn(system, sizes)
                     elif measure == "observe":
                         figures[measure] = measure_observe(system, sizes)
+                    elif measure == "growth":
+                        figures[measure] = measure_growth(system, sizes)
                     elif measure in ("roundtrip", "pss"):
                         wanted = [m for m in ("roundtrip", "pss") if m in measures]
                         session = measure_worker_session(
@@ -1005,6 +1096,8 @@ def main():
     print_table(rows, celery_label, unavailable)
     if "observe" in raw:
         print_observe_table(raw["observe"])
+    if "growth" in raw:
+        print_growth_table(raw["growth"])
     print(f"raw figures: {out_path}")
 
 
@@ -1015,6 +1108,9 @@ def summarize(measure, figure):
         return f"{figure.get('rate', 0):,.0f}/s"
     if measure == "spawn":
         return f"{figure['seconds'] * 1000:.1f} ms"
+    if measure == "growth":
+        return ", ".join(f"{name} {v.get('rate', 0):,.0f}/s"
+                         for name, v in figure.get("cases", {}).items())
     if measure == "observe":
         return ", ".join(f"{name} {v.get('rate', 0):,.0f}/s"
                          for name, v in figure.get("variants", {}).items())
