@@ -136,6 +136,25 @@ enum SQLiteSchema {
           );
           """)
     }
+    // Global rate limits (``SQLiteBroker/takeRateSlot(_:)``): each task name's next free
+    // start time, and the future slots reserved for deferred tasks.
+    migrator.registerMigration("v6-rate-buckets") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE rate_buckets (
+            name TEXT PRIMARY KEY NOT NULL,
+            next_free REAL NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX rate_buckets_expires ON rate_buckets (expires);
+          CREATE TABLE rate_reservations (
+            task_id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            slot REAL NOT NULL
+          );
+          CREATE INDEX rate_reservations_slot ON rate_reservations (slot);
+          """)
+    }
     return migrator
   }()
 }
