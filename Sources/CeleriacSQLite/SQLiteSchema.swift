@@ -155,6 +155,18 @@ enum SQLiteSchema {
           CREATE INDEX rate_reservations_slot ON rate_reservations (slot);
           """)
     }
+    // Groups saved for ``SQLiteResultBackend/restoreGroup(_:)``: the member ids in order.
+    migrator.registerMigration("v7-task-groups") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE task_groups (
+            group_id TEXT PRIMARY KEY NOT NULL,
+            members TEXT NOT NULL,
+            expires REAL
+          );
+          CREATE INDEX task_groups_expires ON task_groups (expires) WHERE expires IS NOT NULL;
+          """)
+    }
     return migrator
   }()
 }

@@ -29,8 +29,9 @@ extension CeleriacApp {
   }
 
   /// Sends a group: every member at once, in one broker round trip, as Celery's `group`
-  /// (`group` header and `group_index` set). On Redis the group is saved where Celery's
-  /// `GroupResult.restore(id)` finds it.
+  /// (`group` header and `group_index` set). The group is saved with its members, so that
+  /// ``restoreGroup(_:)`` finds it from its id (on Redis where Celery's
+  /// `GroupResult.restore(id)` finds it too).
   ///
   /// - Throws: ``CeleriacError`` `.invalidArguments` for an empty group or a member that
   ///   cannot be sent, before anything is sent.
@@ -49,7 +50,7 @@ extension CeleriacApp {
       return message
     }
     let connection = try connection()
-    if let backend = connection.backend as? RedisResultBackend {
+    if let backend = connection.backend as? any GroupStoring {
       try backend.saveGroup(
         groupID, members: messages.map(\.id), expiresIn: configuration.resultExpiry)
     }
