@@ -19,7 +19,7 @@
         GroupResult.restore(GROUP_ID): the member ids and their values.
     celery_client.py BROKER_URL BACKEND_URL mapping
         celery.map (xmap of tasks.xsum), celery.starmap (xstarmap of tasks.add), chunks of
-        tasks.add, and a map naming an unregistered task.
+        tasks.add, a map naming an unregistered task, and celery.chunks sent by name.
     celery_client.py BROKER_URL BACKEND_URL chord
         Chords: twenty tasks.add into tasks.xsum; a header with tasks.fail, whose body must
         raise ChordError and call the body's link_error errback.
@@ -79,6 +79,14 @@ def main():
         ]
         for name, send in sent:
             print(json.dumps({"check": name, **outcome(send())}), flush=True)
+        # celery.chunks sent by name: its value is the group's tuple, read back as Celery does.
+        from celery.result import result_from_tuple
+        called = app.send_task("celery.chunks", kwargs={
+            "task": dict(add), "it": [[i, i] for i in range(6)], "n": 3})
+        tuple_value = outcome(called)
+        if "value" in tuple_value:
+            tuple_value = outcome(result_from_tuple(tuple_value["value"], app))
+        print(json.dumps({"check": "chunks_by_name", **tuple_value}), flush=True)
         return
     if command == "restore":
         restored = app.GroupResult.restore(sys.argv[4])

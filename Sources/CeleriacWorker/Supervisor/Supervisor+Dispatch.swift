@@ -114,6 +114,10 @@ extension Supervisor {
         refuseWorkflow(delivery, reason: "a chord part that names no group")
         return false
       }
+      if message.name == CeleryChunks.name, registry[message.name] == nil {
+        serveChunks(delivery)
+        return false
+      }
       if registry[message.name] == nil {
         let failure = TaskFailure(
           type: TaskFailure.notRegistered, message: "task '\(message.name)' is not registered",
