@@ -63,18 +63,18 @@ struct CanvasTests {
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
-    await #expect(throws: CeleriacError.self) { _ = try await app.chain([]) }
-    await #expect(throws: CeleriacError.self) { _ = try await app.group([]) }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) { _ = try await app.chain([]) }
+    await #expect(throws: CanvasError.self) { _ = try await app.group([]) }
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chord([], body: Signature("tasks.xsum"))
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chord([Self.add(1, 1)], body: Signature(""))
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chain([Self.add(1, 1), Signature("")])
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.group([Signature("tasks.add", options: SendOptions(priority: 99))])
     }
     #expect(try redis.connection().broker.depths(of: ["celery"])["celery"] == 0)
