@@ -66,6 +66,7 @@ struct RootCommand: ParsableCommand {
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
         ControlCommand.self, EventsCommand.self, PurgeCommand.self, RevokeCommand.self,
         DeadLettersCommand.self, BeatCommand.self, ChainCommand.self, GroupCommand.self,
+        ChordCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

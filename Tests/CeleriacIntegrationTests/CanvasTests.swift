@@ -101,6 +101,25 @@ struct CanvasTests {
     #expect(try worker.waitForExit() == 0)
   }
 
+  @Test("celeriac chord waits and prints the body's value", arguments: BrokerKind.allCases)
+  func commandLineChord(kind: BrokerKind) throws {
+    let broker = try BrokerUnderTest(kind)
+    let worker = try broker.worker(["-c", "2"])
+    let chord = try broker.run([
+      "chord", "tasks.add 1 1", "tasks.add 2 2", "tasks.add 3 3", "--body", "tasks.xsum",
+      "--wait",
+    ])
+    #expect(chord.status == 0 && chord.stdout == "12\n", "\(chord.stdout)\(chord.stderr)")
+    let failing = try broker.run([
+      "chord", "tasks.add 1 1", "tasks.fail boom", "--body", "tasks.xsum", "--wait",
+    ])
+    #expect(failing.status == 1 && failing.stderr.contains("ChordError"), "\(failing.stderr)")
+    let noBody = try broker.run(["chord", "tasks.add 1 1", "--body", " "])
+    #expect(noBody.status != 0 && noBody.stderr.contains("names no task"), "\(noBody.stderr)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
   @Test(
     "A Swift chord of 100 parts with a child SIGKILLed mid-way runs its body once; a failing part fails it",
     arguments: BrokerKind.allCases)
