@@ -2,6 +2,11 @@ import CeleriacCore
 import Foundation
 
 extension Supervisor {
+  /// The furthest ahead a deferred task's ETA is set, in seconds (ten years): a slot further
+  /// away (a long backlog at a very low rate) is reached in several deferrals, so that no ETA
+  /// leaves the range a message may carry.
+  static let maximumRateDeferral: Double = 10 * 365 * 86_400
+
   /// The rate limit that applies to `name` now: the one set by remote control
   /// (`rate_limit`), else the task's declared one; `nil`: none.
   func currentRateLimit(of name: String) -> RateLimit? {
@@ -32,7 +37,7 @@ extension Supervisor {
         slot = try bucket.takeRateSlot(
           RateSlotRequest(
             name: message.name, taskID: message.id, interval: limit.interval, now: now,
-            claimedSlot: message.headers?[header]?.doubleValue))
+            claimedSlot: message.headers?[header]?.doubleValue.flatMap { $0.isFinite ? $0 : nil }))
         brokerSucceeded()
       } catch {
         brokerFailed("take a global rate slot for \(message.name)", error)
@@ -44,14 +49,15 @@ extension Supervisor {
     }
     guard let slot else { return false }
     var later = message
-    later.eta = Date(timeIntervalSince1970: slot)
+    let due = min(slot, now + Self.maximumRateDeferral)
+    later.eta = Date(timeIntervalSince1970: due)
     var headers = later.headers ?? [:]
     headers[header] = .double(slot)
     later.headers = headers
     logger.debug(
       "task \(message.name)[\(message.id)] over its rate limit \(limit) (\(task.defaults.rateLimitScope)): back to the broker until its slot in \(String(format: "%.3f", slot - now)) s"
     )
-    rateLimitWakeups.append(clock.now + .seconds(fractional: max(0, slot - now)))
+    rateLimitWakeups.append(clock.now + .seconds(fractional: max(0, due - now)))
     pending.publishes.append(later)
     pending.acknowledgements.append(delivery.tag)
     return true

@@ -25,7 +25,7 @@ struct RateLimitSettingTests {
     arguments: [
       JSONValue.string("ten/s"), .string("10/d"), .string("-1/s"), .string("1/s/s"),
       .string(String(repeating: "9", count: 100)), .string("nan"), .string("inf/s"),
-      .bool(true), .array([]), .int(-4), .double(.infinity),
+      .bool(true), .array([]), .int(-4), .double(.infinity), .string("1e-9/s"),
     ])
   func refused(value: JSONValue) {
     #expect(throws: CeleriacError.self) { try RateLimitSetting(wire: value) }
