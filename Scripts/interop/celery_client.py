@@ -189,7 +189,8 @@ def chord_kill(app, path, count):
 
 
 def control(app):
-    """Inspects and steers the workers the way `celery inspect` and Flower do."""
+    """Inspects and steers the workers the way `celery inspect` and Flower do (rate_limit
+    included: a rate, then 0 to lift it)."""
     inspect = app.control.inspect(timeout=2)
     print(json.dumps({"check": "ping", "value": inspect.ping()}), flush=True)
     print(json.dumps({"check": "registered", "value": inspect.registered()}), flush=True)
@@ -205,6 +206,10 @@ def control(app):
     print(json.dumps({"check": "stats", "value": inspect.stats()}), flush=True)
     grown = app.control.pool_grow(1, reply=True, timeout=2)
     print(json.dumps({"check": "pool_grow", "value": grown}), flush=True)
+    limited = app.control.rate_limit("tasks.throttled", "2/s", reply=True, timeout=2)
+    print(json.dumps({"check": "rate_limit", "value": limited}), flush=True)
+    lifted = app.control.rate_limit("tasks.throttled", 0, reply=True, timeout=2)
+    print(json.dumps({"check": "rate_limit_off", "value": lifted}), flush=True)
     started = time.monotonic()
     app.control.revoke(running.id, terminate=True, signal="SIGKILL")
     state = running.state
