@@ -116,6 +116,7 @@ def main():
     parser.add_argument("--cli-overhead", action="store_true",
                         help="also time `celeriac --help` (the CLI's start-up)")
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)  # the workers run in a scratch directory
     if not (1 <= args.size <= 100_000 and 1 <= args.runs <= 100 and 1 <= args.concurrency <= 64):
         raise SystemExit("--size 1…100000, --runs 1…100, --concurrency 1…64")
     for needed in (VENV_PYTHON, VENV_CELERY, args.binary):
