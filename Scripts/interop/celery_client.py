@@ -19,7 +19,7 @@
         GroupResult.restore(GROUP_ID): the member ids and their values.
     celery_client.py BROKER_URL BACKEND_URL mapping
         celery.map (xmap of tasks.xsum), celery.starmap (xstarmap of tasks.add), chunks of
-        tasks.add, and a map naming an unregistered task.
+        tasks.add, a map naming an unregistered task, and celery.chunks sent by name.
     celery_client.py BROKER_URL BACKEND_URL chord
         Chords: twenty tasks.add into tasks.xsum; a header with tasks.fail, whose body must
         raise ChordError and call the body's link_error errback.
@@ -79,6 +79,14 @@ def main():
         ]
         for name, send in sent:
             print(json.dumps({"check": name, **outcome(send())}), flush=True)
+        # celery.chunks sent by name: its value is the group's tuple, read back as Celery does.
+        from celery.result import result_from_tuple
+        called = app.send_task("celery.chunks", kwargs={
+            "task": dict(add), "it": [[i, i] for i in range(6)], "n": 3})
+        tuple_value = outcome(called)
+        if "value" in tuple_value:
+            tuple_value = outcome(result_from_tuple(tuple_value["value"], app))
+        print(json.dumps({"check": "chunks_by_name", **tuple_value}), flush=True)
         return
     if command == "restore":
         restored = app.GroupResult.restore(sys.argv[4])
@@ -181,7 +189,8 @@ def chord_kill(app, path, count):
 
 
 def control(app):
-    """Inspects and steers the workers the way `celery inspect` and Flower do."""
+    """Inspects and steers the workers the way `celery inspect` and Flower do (rate_limit
+    included: a rate, then 0 to lift it)."""
     inspect = app.control.inspect(timeout=2)
     print(json.dumps({"check": "ping", "value": inspect.ping()}), flush=True)
     print(json.dumps({"check": "registered", "value": inspect.registered()}), flush=True)
@@ -197,6 +206,10 @@ def control(app):
     print(json.dumps({"check": "stats", "value": inspect.stats()}), flush=True)
     grown = app.control.pool_grow(1, reply=True, timeout=2)
     print(json.dumps({"check": "pool_grow", "value": grown}), flush=True)
+    limited = app.control.rate_limit("tasks.throttled", "2/s", reply=True, timeout=2)
+    print(json.dumps({"check": "rate_limit", "value": limited}), flush=True)
+    lifted = app.control.rate_limit("tasks.throttled", 0, reply=True, timeout=2)
+    print(json.dumps({"check": "rate_limit_off", "value": lifted}), flush=True)
     started = time.monotonic()
     app.control.revoke(running.id, terminate=True, signal="SIGKILL")
     state = running.state

@@ -66,8 +66,7 @@ struct RootCommand: ParsableCommand {
         WorkerCommand.self, SendCommand.self, ResultCommand.self, InspectCommand.self,
         ControlCommand.self, EventsCommand.self, PurgeCommand.self, RevokeCommand.self,
         DeadLettersCommand.self, BeatCommand.self, ChainCommand.self, GroupCommand.self,
-        SettingsCommand.self,
-        DashboardCommand.self,
+        ChordCommand.self, SettingsCommand.self, DashboardCommand.self,
       ] + CeleriacCommandLine.extraCommands)
   }
 }

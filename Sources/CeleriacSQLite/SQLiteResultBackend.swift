@@ -8,7 +8,7 @@ import GRDB
 
 /// The embedded result backend: task records, revocations and idempotency keys in a
 /// ``SQLiteStore`` file (usually the broker's).
-public final class SQLiteResultBackend: ResultBackend {
+public final class SQLiteResultBackend: GroupStoring {
   /// How long a revocation is remembered: a task still queued after that would run after all.
   public static let revocationLifetime: Duration = .seconds(7 * 86_400)
 
@@ -126,6 +126,42 @@ public final class SQLiteResultBackend: ResultBackend {
   /// How long `waitForResult` sleeps at most without a change signal, in case one is missed.
   static let longestUnwatchedWait: Duration = .milliseconds(50)
 
+  /// Stores a group's member ids (a JSON array) in `task_groups`.
+  public func saveGroup(_ groupID: String, members: [String], expiresIn: Duration?) throws {
+    let json = JSONWriter.string(.array(members.map(JSONValue.string)))
+    let expires = expiresIn.map { unixNow() + $0.seconds }
+    try store.write("save group", unavailable: .backendUnavailable) { db in
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO task_groups (group_id, members, expires) VALUES (?, ?, ?)",
+        arguments: [groupID, json, expires])
+    }
+  }
+
+  /// The member ids of a saved group that has not expired.
+  public func restoreGroup(_ groupID: String) throws -> [String]? {
+    let now = unixNow()
+    let stored = try store.read("restore group", unavailable: .backendUnavailable) { db in
+      try String.fetchOne(
+        db,
+        sql:
+          "SELECT members FROM task_groups WHERE group_id = ? AND (expires IS NULL OR expires > ?)",
+        arguments: [groupID, now])
+    }
+    guard let stored else { return nil }
+    guard case .array(let values)? = try? JSONValue(parsing: Array(stored.utf8)),
+      values.count <= StoredGroup.maximumMembers
+    else {
+      throw CeleriacError(
+        .malformedMessage, "the group \(groupID.prefix(80)) stored is not a list of ids")
+    }
+    let members = values.compactMap(\.stringValue)
+    guard members.count == values.count else {
+      throw CeleriacError(
+        .malformedMessage, "the group \(groupID.prefix(80)) stored is not a list of ids")
+    }
+    return members
+  }
+
   /// Deletes expired results (and, along the way, expired revocations and idempotency keys);
   /// returns how many results.
   public func deleteExpired() throws -> Int {
@@ -136,7 +172,7 @@ public final class SQLiteResultBackend: ResultBackend {
       results.setUncheckedArguments([now])
       try results.execute()
       let deleted = db.changesCount
-      for table in ["revoked", "idempotency_keys"] {
+      for table in ["revoked", "idempotency_keys", "task_groups"] {
         let others = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE expires <= ?")
         others.setUncheckedArguments([now])
         try others.execute()

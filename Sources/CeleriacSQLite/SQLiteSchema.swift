@@ -164,6 +164,37 @@ enum SQLiteSchema {
           );
           """)
     }
+    // Global rate limits (``SQLiteBroker/takeRateSlot(_:)``): each task name's next free
+    // start time, and the future slots reserved for deferred tasks.
+    migrator.registerMigration("v8-rate-buckets") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE rate_buckets (
+            name TEXT PRIMARY KEY NOT NULL,
+            next_free REAL NOT NULL,
+            expires REAL NOT NULL
+          );
+          CREATE INDEX rate_buckets_expires ON rate_buckets (expires);
+          CREATE TABLE rate_reservations (
+            task_id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            slot REAL NOT NULL
+          );
+          CREATE INDEX rate_reservations_slot ON rate_reservations (slot);
+          """)
+    }
+    // Groups saved for ``SQLiteResultBackend/restoreGroup(_:)``: the member ids in order.
+    migrator.registerMigration("v9-task-groups") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE task_groups (
+            group_id TEXT PRIMARY KEY NOT NULL,
+            members TEXT NOT NULL,
+            expires REAL
+          );
+          CREATE INDEX task_groups_expires ON task_groups (expires) WHERE expires IS NOT NULL;
+          """)
+    }
     return migrator
   }()
 }

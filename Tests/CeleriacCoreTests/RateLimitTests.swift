@@ -15,7 +15,10 @@ struct RateLimitTests {
 
   @Test(
     "Hostile rates are refused with the text named",
-    arguments: ["0/s", "-1/s", "abc", "10/x", "1e300/s", "nan/s", "inf/m", "", "10/s/s", "/s"])
+    arguments: [
+      "0/s", "-1/s", "abc", "10/x", "1e300/s", "nan/s", "inf/m", "", "10/s/s", "/s", "1e-300/s",
+      "0.0001/h",
+    ])
   func hostile(_ text: String) {
     #expect(throws: CeleriacError.self) { _ = try RateLimit(text) }
   }

@@ -96,4 +96,36 @@ struct WorkflowTests {
     let decoded = try JSONCoding.decode(TaskMessage.self, from: JSONCoding.encodeString(message))
     #expect(decoded == message)
   }
+
+  /// A link `depth` levels deep (a link of a link …) whose innermost signature has `id`.
+  static func nestedLink(_ depth: Int, innermost id: String) -> JSONValue {
+    (0..<depth).reduce(step("tasks.add", [], id: id)) { inner, level in
+      step("tasks.add", [], id: "level-\(level)", options: ["link": [inner]])
+    }
+  }
+
+  @Test(
+    "A workflow that refers to its own task is named; others are not",
+    arguments: [
+      (TaskWorkflow(callbacks: [step("tasks.add", [], id: "me")]), true),
+      (TaskWorkflow(errbacks: [step("tasks.add", [], id: "me")]), true),
+      (
+        TaskWorkflow(chain: [step("tasks.add", [], id: "a"), step("tasks.add", [], id: "me")]), true
+      ),
+      (TaskWorkflow(chord: step("tasks.xsum", [], id: "me")), true),
+      (TaskWorkflow(callbacks: [nestedLink(10, innermost: "me")]), true),
+      (TaskWorkflow(callbacks: [step("tasks.add", [], id: "other")]), false),
+      (TaskWorkflow(chain: [step("tasks.add", [], id: "a"), "not a signature"]), false),
+      // Deeper than the inspected depth: not looked at, and no trap.
+      (
+        TaskWorkflow(callbacks: [
+          nestedLink(TaskWorkflow.maximumInspectedDepth + 5, innermost: "me")
+        ]), false
+      ),
+    ])
+  func selfReference(workflow: TaskWorkflow, refers: Bool) {
+    let reason = workflow.selfReference(taskID: "me")
+    #expect((reason != nil) == refers, "\(String(describing: reason))")
+    if let reason { #expect(reason.contains("refers to its own task")) }
+  }
 }

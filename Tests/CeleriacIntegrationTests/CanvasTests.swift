@@ -63,18 +63,18 @@ struct CanvasTests {
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
-    await #expect(throws: CeleriacError.self) { _ = try await app.chain([]) }
-    await #expect(throws: CeleriacError.self) { _ = try await app.group([]) }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) { _ = try await app.chain([]) }
+    await #expect(throws: CanvasError.self) { _ = try await app.group([]) }
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chord([], body: Signature("tasks.xsum"))
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chord([Self.add(1, 1)], body: Signature(""))
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.chain([Self.add(1, 1), Signature("")])
     }
-    await #expect(throws: CeleriacError.self) {
+    await #expect(throws: CanvasError.self) {
       _ = try await app.group([Signature("tasks.add", options: SendOptions(priority: 99))])
     }
     #expect(try redis.connection().broker.depths(of: ["celery"])["celery"] == 0)
@@ -97,6 +97,25 @@ struct CanvasTests {
     #expect(group.status == 0 && group.stdout == "[2, 4, 6]\n", "\(group.stdout)\(group.stderr)")
     let empty = try redis.run(["chain", " ", "--wait"])
     #expect(empty.status != 0 && empty.stderr.contains("names no task"), "\(empty.stderr)")
+    worker.signal(SIGTERM)
+    #expect(try worker.waitForExit() == 0)
+  }
+
+  @Test("celeriac chord waits and prints the body's value", arguments: BrokerKind.allCases)
+  func commandLineChord(kind: BrokerKind) throws {
+    let broker = try BrokerUnderTest(kind)
+    let worker = try broker.worker(["-c", "2"])
+    let chord = try broker.run([
+      "chord", "tasks.add 1 1", "tasks.add 2 2", "tasks.add 3 3", "--body", "tasks.xsum",
+      "--wait",
+    ])
+    #expect(chord.status == 0 && chord.stdout == "12\n", "\(chord.stdout)\(chord.stderr)")
+    let failing = try broker.run([
+      "chord", "tasks.add 1 1", "tasks.fail boom", "--body", "tasks.xsum", "--wait",
+    ])
+    #expect(failing.status == 1 && failing.stderr.contains("ChordError"), "\(failing.stderr)")
+    let noBody = try broker.run(["chord", "tasks.add 1 1", "--body", " "])
+    #expect(noBody.status != 0 && noBody.stderr.contains("names no task"), "\(noBody.stderr)")
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }

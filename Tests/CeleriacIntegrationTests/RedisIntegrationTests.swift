@@ -119,7 +119,9 @@ struct RedisIntegrationTests {
     #expect(try worker.waitForExit() == 0)
   }
 
-  @Test("Celery's remote control: ping, registered, active, stats, pool_grow, revoke --terminate")
+  @Test(
+    "Celery's remote control: ping, registered, active, stats, pool_grow, rate_limit, revoke --terminate"
+  )
   func pythonRemoteControl() throws {
     try PythonVenv.require()
     let redis = try RedisSandbox()
@@ -140,6 +142,12 @@ struct RedisIntegrationTests {
     #expect(
       results["pool_grow"]?["value"] == [["celeriac@remote": ["ok": "pool will grow"]]],
       "\(output.stdout)")
+    #expect(
+      results["rate_limit"]?["value"]
+        == [["celeriac@remote": ["ok": "new rate limit set successfully"]]], "\(output.stdout)")
+    #expect(
+      results["rate_limit_off"]?["value"]
+        == [["celeriac@remote": ["ok": "rate limit disabled successfully"]]], "\(output.stdout)")
     #expect(results["revoke"]?["state"] == "REVOKED", "\(output.stdout)\n\(worker.log)")
     // The CLI, as an operator types it.
     let ping = try runProcess(

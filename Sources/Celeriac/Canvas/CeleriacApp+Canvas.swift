@@ -8,38 +8,44 @@ extension CeleriacApp {
   /// Sends a chain: each step runs after the previous one succeeded, with its value as first
   /// argument (unless the step is immutable). Returns the handle of the **last** step.
   ///
-  /// - Throws: ``CeleriacError`` `.invalidArguments` for an empty chain or a step that cannot
-  ///   be sent, before anything is sent.
+  /// - Throws: ``CanvasError`` for an empty chain, a signature that names no task or has an
+  ///   option out of range, or a canvas that refers to itself (a task id given twice), before
+  ///   anything is sent; ``CeleriacError`` `.invalidConfiguration` in eager mode.
   public func chain(_ steps: [Signature]) async throws -> AsyncResult {
     guard let first = steps.first else {
-      throw CeleriacError(.invalidArguments, "a chain needs at least one step")
+      throw CanvasError(.empty, "a chain needs at least one step")
     }
-    try Self.checkSize(steps.count, "chain")
-    for step in steps { try step.validate() }
+    try CanvasValidation.check(
+      steps.enumerated().map { ($1, "step \($0 + 1) of the chain") })
     try refuseEager("a chain")
     let ids = steps.map { $0.options.taskID ?? UUID().uuidString.lowercased() }
     var message = makeMessage(first, id: ids[0])
     let rest = zip(steps, ids).dropFirst().map { step, id in
-      step.celeryJSON(id: id, defaultQueue: queue(of: step))
+      step.celeryJSON(id: id, defaultQueue: queue(ofTask:))
     }
-    if !rest.isEmpty { message.workflow = TaskWorkflow(chain: rest.reversed()) }
+    if !rest.isEmpty {
+      var workflow = message.workflow ?? TaskWorkflow()
+      workflow.chain = rest.reversed()
+      message.workflow = workflow
+    }
     for step in rest { _ = try Self.checked(step) }
     _ = try await publish(message)
     return try result(for: ids[ids.count - 1])
   }
 
   /// Sends a group: every member at once, in one broker round trip, as Celery's `group`
-  /// (`group` header and `group_index` set). On Redis the group is saved where Celery's
-  /// `GroupResult.restore(id)` finds it.
+  /// (`group` header and `group_index` set). The group is saved with its members, so that
+  /// ``restoreGroup(_:)`` finds it from its id (on Redis where Celery's
+  /// `GroupResult.restore(id)` finds it too).
   ///
-  /// - Throws: ``CeleriacError`` `.invalidArguments` for an empty group or a member that
-  ///   cannot be sent, before anything is sent.
+  /// - Throws: ``CanvasError`` for an empty group or a member that cannot be sent (see
+  ///   ``chain(_:)``), before anything is sent.
   public func group(_ members: [Signature]) async throws -> GroupResult {
     guard !members.isEmpty else {
-      throw CeleriacError(.invalidArguments, "a group needs at least one task")
+      throw CanvasError(.empty, "a group needs at least one task")
     }
-    try Self.checkSize(members.count, "group")
-    for member in members { try member.validate() }
+    try CanvasValidation.check(
+      members.enumerated().map { ($1, "member \($0 + 1) of the group") })
     try refuseEager("a group")
     let groupID = UUID().uuidString.lowercased()
     let messages = members.enumerated().map { index, member in
@@ -49,7 +55,7 @@ extension CeleriacApp {
       return message
     }
     let connection = try connection()
-    if let backend = connection.backend as? RedisResultBackend {
+    if let backend = connection.backend as? any GroupStoring {
       try backend.saveGroup(
         groupID, members: messages.map(\.id), expiresIn: configuration.resultExpiry)
     }
@@ -62,16 +68,17 @@ extension CeleriacApp {
   /// fails the body with Celery's `ChordError` and calls the body's errbacks. Returns the
   /// body's handle.
   ///
-  /// - Throws: ``CeleriacError`` `.invalidArguments` for an empty header or a signature that
-  ///   cannot be sent, `.invalidConfiguration` when the broker does not count chord parts
-  ///   where the backend stores results; nothing is sent then.
+  /// - Throws: ``CanvasError`` for an empty header or a signature that cannot be sent (see
+  ///   ``chain(_:)``; the body may not be one of the header's tasks), ``CeleriacError``
+  ///   `.invalidConfiguration` when the broker does not count chord parts where the backend
+  ///   stores results; nothing is sent then.
   public func chord(_ header: [Signature], body: Signature) async throws -> AsyncResult {
     guard !header.isEmpty else {
-      throw CeleriacError(.invalidArguments, "a chord needs at least one header task")
+      throw CanvasError(.emptyChordHeader, "a chord needs at least one header task")
     }
-    try Self.checkSize(header.count, "chord header")
-    for part in header { try part.validate() }
-    try body.validate()
+    try CanvasValidation.check(
+      header.enumerated().map { ($1, "header task \($0 + 1) of the chord") }
+        + [(body, "the chord's body")])
     try refuseEager("a chord")
     let connection = try connection()
     guard let counter = connection.broker as? any ChordCounting,
@@ -85,12 +92,14 @@ extension CeleriacApp {
     let groupID = UUID().uuidString.lowercased()
     let bodyID = body.options.taskID ?? UUID().uuidString.lowercased()
     let bodyJSON = try Self.checked(
-      body.celeryJSON(id: bodyID, groupID: groupID, defaultQueue: queue(of: body)))
+      body.celeryJSON(id: bodyID, groupID: groupID, defaultQueue: queue(ofTask:)))
     let messages = header.enumerated().map { index, part in
       var message = makeMessage(part, id: part.options.taskID ?? UUID().uuidString.lowercased())
       message.groupID = groupID
       message.groupIndex = index
-      message.workflow = TaskWorkflow(chord: bodyJSON)
+      var workflow = message.workflow ?? TaskWorkflow()
+      workflow.chord = bodyJSON
+      message.workflow = workflow
       return message
     }
     // The size is known before the first part can finish, as Celery's producer does.
@@ -100,27 +109,30 @@ extension CeleriacApp {
     return try result(for: bodyID)
   }
 
+  /// The message of `signature` with task id `id`; its links become the message's
+  /// `callbacks` / `errbacks`.
   private func makeMessage(_ signature: Signature, id: String) -> TaskMessage {
     var options = signature.options
     options.taskID = id
-    return makeMessage(
+    var message = makeMessage(
       signature.name, args: signature.args, kwargs: signature.kwargs, options: options)
+    let callbacks = signature.links.map { $0.celeryJSON(defaultQueue: queue(ofTask:)) }
+    let errbacks = signature.errorLinks.map { $0.celeryJSON(defaultQueue: queue(ofTask:)) }
+    if !callbacks.isEmpty || !errbacks.isEmpty {
+      message.workflow = TaskWorkflow(
+        callbacks: callbacks.isEmpty ? nil : callbacks, errbacks: errbacks.isEmpty ? nil : errbacks)
+    }
+    return message
   }
 
-  private func queue(of signature: Signature) -> String {
-    signature.options.queue ?? registry[signature.name]?.defaults.queue ?? TaskOptions.defaultQueue
+  /// The queue of a task that names none: its registered default, else Celery's.
+  private func queue(ofTask name: String) -> String {
+    registry[name]?.defaults.queue ?? TaskOptions.defaultQueue
   }
 
   private func refuseEager(_ what: String) throws {
     if configuration.alwaysEager {
       throw CeleriacError(.invalidConfiguration, "\(what) cannot be run in eager mode")
-    }
-  }
-
-  private static func checkSize(_ count: Int, _ what: String) throws {
-    guard count <= maximumCanvasSize else {
-      throw CeleriacError(
-        .invalidArguments, "a \(what) may have at most \(maximumCanvasSize) tasks, not \(count)")
     }
   }
 

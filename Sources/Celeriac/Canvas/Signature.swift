@@ -17,34 +17,40 @@ public struct Signature: Sendable {
   public var options: SendOptions
   /// With `true`, no previous result is prepended to ``args``.
   public var immutable: Bool
+  /// Called with this task's value when it succeeds (Celery's `link`).
+  public var links: [Signature]
+  /// Called with this task's id when it fails for good (Celery's `link_error`).
+  public var errorLinks: [Signature]
 
   /// Creates a signature.
   public init(
     _ name: String, args: [JSONValue] = [], kwargs: [String: JSONValue] = [:],
-    options: SendOptions = SendOptions(), immutable: Bool = false
+    options: SendOptions = SendOptions(), immutable: Bool = false, links: [Signature] = [],
+    errorLinks: [Signature] = []
   ) {
     self.name = name
     self.args = args
     self.kwargs = kwargs
     self.options = options
     self.immutable = immutable
-  }
-
-  /// Throws ``CeleriacError`` `.invalidArguments` when the signature cannot be sent.
-  func validate() throws {
-    guard !name.isEmpty else {
-      throw CeleriacError(.invalidArguments, "a signature names no task")
-    }
-    if let priority = options.priority, let problem = TaskPriority.problem(with: priority) {
-      throw CeleriacError(.invalidArguments, "signature \(name): \(problem)")
-    }
+    self.links = links
+    self.errorLinks = errorLinks
   }
 
   /// The signature as Celery writes it in a message's embed, with the task id `id` (and the
-  /// group of a chord body).
-  func celeryJSON(id: String, groupID: String? = nil, defaultQueue: String) -> JSONValue {
+  /// group of a chord body); links get their own ids. `defaultQueue` gives the queue of a task
+  /// name whose signature names none.
+  func celeryJSON(id: String, groupID: String? = nil, defaultQueue: (String) -> String)
+    -> JSONValue
+  {
     var options: [String: JSONValue] = ["task_id": .string(id)]
-    options["queue"] = .string(self.options.queue ?? defaultQueue)
+    options["queue"] = .string(self.options.queue ?? defaultQueue(name))
+    if !links.isEmpty {
+      options["link"] = .array(links.map { $0.celeryJSON(defaultQueue: defaultQueue) })
+    }
+    if !errorLinks.isEmpty {
+      options["link_error"] = .array(errorLinks.map { $0.celeryJSON(defaultQueue: defaultQueue) })
+    }
     if let groupID { options["group_id"] = .string(groupID) }
     if let priority = self.options.priority { options["priority"] = .int(Int64(priority)) }
     if let countdown = self.options.countdown { options["countdown"] = .double(countdown.seconds) }
@@ -57,5 +63,10 @@ public struct Signature: Sendable {
       "task": .string(name), "args": .array(args), "kwargs": .object(kwargs),
       "options": .object(options), "subtask_type": .null, "immutable": .bool(immutable),
     ])
+  }
+
+  /// The signature as Celery writes it, with its own task id or a new one.
+  func celeryJSON(defaultQueue: (String) -> String) -> JSONValue {
+    celeryJSON(id: options.taskID ?? UUID().uuidString.lowercased(), defaultQueue: defaultQueue)
   }
 }

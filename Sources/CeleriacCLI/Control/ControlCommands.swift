@@ -112,7 +112,8 @@ struct ControlDisableEventsCommand: ParsableCommand {
 /// `celeriac control rate-limit TASK RATE` (or `rate_limit`), e.g. `tasks.add 10/m`.
 struct ControlRateLimitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "rate-limit", abstract: "Set a task's rate limit (Celery's form: 10/s, 5/m).",
+    commandName: "rate-limit",
+    abstract: "Set a task's rate limit on every worker (10/s, 5/m, 100/h; 0 lifts it).",
     aliases: ["rate_limit"])
   @OptionGroup var options: RemoteControlOptions
   @Argument(help: "The task name.") var taskName: String
@@ -122,6 +123,16 @@ struct ControlRateLimitCommand: ParsableCommand {
     guard !taskName.isEmpty, taskName.utf8.count <= TaskIDArguments.maximumLength,
       !rate.isEmpty, rate.utf8.count <= 32
     else { throw ValidationError("give a task name and a rate such as 10/m") }
+    // 0 lifts the limit, as in Celery; anything else must be a rate a worker accepts.
+    if rate.split(separator: "/", omittingEmptySubsequences: false).first.flatMap({ Double($0) })
+      != 0
+    {
+      do {
+        _ = try RateLimit(rate)
+      } catch {
+        throw ValidationError(error.message)
+      }
+    }
   }
 
   func run() throws {

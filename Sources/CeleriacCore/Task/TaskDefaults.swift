@@ -13,12 +13,15 @@ public struct TaskDefaults: Sendable {
   /// How often each worker starts it at most (Celery's `rate_limit`); `nil`: no limit. A task
   /// over its rate waits in the broker (sent back with an ETA), never in a child.
   public var rateLimit: RateLimit?
+  /// Whom ``rateLimit`` binds: each worker on its own (``RateLimitScope/worker``, Celery's
+  /// meaning, the default) or every worker sharing the broker (``RateLimitScope/global``).
+  public var rateLimitScope: RateLimitScope
 
   /// Creates defaults.
   public init(
     queue: String = TaskOptions.defaultQueue, options: TaskOptions = TaskOptions(),
     timeLimit: TimeLimits = TimeLimits(), retry: RetryPolicy? = nil, priority: Int? = nil,
-    rateLimit: RateLimit? = nil
+    rateLimit: RateLimit? = nil, rateLimitScope: RateLimitScope = .defaultScope
   ) {
     self.queue = queue
     self.options = options
@@ -26,6 +29,7 @@ public struct TaskDefaults: Sendable {
     self.retry = retry
     self.priority = priority
     self.rateLimit = rateLimit
+    self.rateLimitScope = rateLimitScope
   }
 }
 

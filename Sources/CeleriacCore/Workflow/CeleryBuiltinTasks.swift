@@ -2,7 +2,8 @@
 /// builtins.py): `celery.map(task, it)` calls the task once per item, `celery.starmap(task,
 /// it)` once per argument list (Python's `add.chunks(…)` is a group of `celery.starmap`
 /// messages); both run the calls in the child, one after the other, and return the list of
-/// values, as Celery does.
+/// values, as Celery does. `celery.chunks` sent by name is served by the supervisor
+/// (``CeleryChunks``).
 public enum CeleryBuiltinTasks {
   /// `celery.map`.
   public static let map = "celery.map"

@@ -28,6 +28,12 @@ public enum RedisKeys {
   public static func revoked(_ taskID: String) -> String { "celeriac.revoked." + taskID }
   /// An idempotency key's holder (result backend database).
   public static func idempotency(_ key: String) -> String { "celeriac.idempotency." + key }
+  /// A task name's global rate-limit bucket: its next free start time (Unix seconds).
+  public static func rateBucket(_ name: String) -> String { "celeriac.rate." + name }
+  /// The slots a task name's global bucket reserved: sorted set task id → slot.
+  public static func rateReservations(_ name: String) -> String {
+    "celeriac.rate_reserved." + name
+  }
   /// kombu's binding set of a queue (`_kombu.binding.celery`).
   public static func binding(_ queue: String) -> String { "_kombu.binding." + queue }
   /// kombu's permanent binding set of a queue (`_kombu.binding_permanent.celery`).

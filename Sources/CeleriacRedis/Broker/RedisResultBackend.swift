@@ -6,7 +6,7 @@ import NIOCore
 /// writes (see ``CeleryResult``), set with `SETEX` and `PUBLISH`ed on the channel of the same
 /// name, so that `AsyncResult.get()` in Python reads Celeriac's results and the other way
 /// round. Revocations and idempotency keys are Celeriac's own keys in the same database.
-public final class RedisResultBackend: ResultBackend {
+public final class RedisResultBackend: GroupStoring {
   /// How long a revocation is remembered.
   public static let revocationLifetime: Duration = .seconds(7 * 86_400)
 
@@ -62,16 +62,28 @@ public final class RedisResultBackend: ResultBackend {
   /// Saves a group where Celery's `GroupResult.restore(id)` finds it: key
   /// `celery-taskset-meta-<id>` = `{"result": [[id, null], [[[member, null], null], …]]}`.
   public func saveGroup(_ groupID: String, members: [String], expiresIn: Duration?) throws {
-    let tuple: JSONValue = .array([
-      .array([.string(groupID), .null]),
-      .array(members.map { .array([.array([.string($0), .null]), .null]) }),
-    ])
+    let tuple = StoredGroup.celeryTuple(groupID: groupID, members: members)
     let json = JSONWriter.string(.object(["result": tuple]))
     let key = CeleryChord.groupKey(groupID)
     let seconds = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) }
     let command: [any RESPArgument] =
       seconds.map { ["SETEX", key, $0, json] } ?? ["SET", key, json]
     try perform("save group") { _ = try client.sendSync(command).checked() }
+  }
+
+  /// The members of a group saved by Celeriac or by Celery (`GroupResult.save()`).
+  public func restoreGroup(_ groupID: String) throws -> [String]? {
+    let reply = try perform("restore group") {
+      try client.sendSync(["GET", CeleryChord.groupKey(groupID)]).checked()
+    }
+    guard let bytes = reply.bytes else { return nil }
+    guard let stored = try? JSONValue(parsing: bytes.readableBytesView),
+      let tuple = stored["result"], let members = StoredGroup.members(ofCeleryTuple: tuple)
+    else {
+      throw CeleriacError(
+        .malformedMessage, "the group \(groupID.prefix(80)) stored in Redis is not a group result")
+    }
+    return members
   }
 
   /// Stores and publishes the records in one pipeline.

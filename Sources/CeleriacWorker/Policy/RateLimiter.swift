@@ -50,4 +50,11 @@ struct RateLimiter {
     }
     return free
   }
+
+  /// Forgets the spacing of `name` (its rate changed): the next start of the name is free.
+  /// Slots already reserved stay valid for the tasks that hold them.
+  mutating func reset(_ name: String) {
+    nextFree[name] = nil
+    lastStart[name] = nil
+  }
 }

@@ -2,8 +2,8 @@ import CeleriacCore
 
 /// The remote-control commands beyond inspection that change what a worker consumes or how
 /// its pools scale, with Celery 5's replies (captured from a Python worker):
-/// `query_task` → `{id: [state, info]}`, `rate_limit` → `{"error": "unknown task"}` for a task
-/// not registered, `autoscale` → `{"ok": "autoscale now max=M min=N"}` or
+/// `query_task` → `{id: [state, info]}`, `rate_limit` → `{"ok": "new rate limit set
+/// successfully"}` (or `{"error": "unknown task"}` for a task not registered), `autoscale` → `{"ok": "autoscale now max=M min=N"}` or
 /// `{"error": "ValueError('Autoscale not enabled')"}`, `add_consumer` →
 /// `{"ok": "add consumer Q"}`, `cancel_consumer` → `{"ok": "no longer consuming from Q"}`.
 extension Supervisor {
@@ -39,13 +39,30 @@ extension Supervisor {
     return .object(found)
   }
 
-  /// `rate_limit`: Celeriac has no rate limits yet, so a known task's request is refused
-  /// (Celery's `nok` form) rather than acknowledged and ignored.
+  /// `rate_limit`: sets a registered task's rate on this worker, in the task's declared scope
+  /// (per worker, or the broker's shared bucket for ``RateLimitScope/global``), until the
+  /// worker restarts; `0`, `""` or `null` lifts the limit. Tasks already sent back to the
+  /// broker keep the slot they hold. Celery's replies.
   func rateLimit(_ arguments: [String: JSONValue]) -> JSONValue {
+    let setting: RateLimitSetting
+    do {
+      setting = try RateLimitSetting(wire: arguments["rate_limit"])
+    } catch {
+      return ["error": .string("Invalid rate limit string: ValueError('\(error.message)')")]
+    }
     guard let name = arguments["task_name"]?.stringValue, registry[name] != nil else {
       return ["error": "unknown task"]
     }
-    return ["error": "rate limits are not supported by Celeriac workers"]
+    rateLimitOverrides[name] = setting
+    rateLimiter.reset(name)
+    switch setting {
+    case .unlimited:
+      logger.info("remote control: rate limits disabled for tasks of type \(name)")
+      return ["ok": "rate limit disabled successfully"]
+    case .limited(let limit):
+      logger.info("remote control: new rate limit for tasks of type \(name): \(limit)")
+      return ["ok": "new rate limit set successfully"]
+    }
   }
 
   /// `autoscale`: new bounds for every autoscaled pool, clamped to the pool-size limit.

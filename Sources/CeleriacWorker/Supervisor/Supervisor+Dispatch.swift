@@ -110,10 +110,18 @@ extension Supervisor {
         refuseWorkflow(delivery, reason: reason)
         return false
       }
+      if let reason = message.workflow?.selfReference(taskID: message.id) {
+        refuseWorkflow(delivery, reason: reason, type: "ValueError")
+        return false
+      }
       if let chord = message.workflow?.chord, chord != .null, countsChords,
         message.groupID?.isEmpty ?? true
       {
         refuseWorkflow(delivery, reason: "a chord part that names no group")
+        return false
+      }
+      if message.name == CeleryChunks.name, registry[message.name] == nil {
+        serveChunks(delivery)
         return false
       }
       if registry[message.name] == nil {
@@ -145,10 +153,9 @@ extension Supervisor {
   /// Fails a task whose workflow this worker cannot honour, before it runs, rather than
   /// running it with parts dropped: FAILURE and dead-letter for the task, and FAILURE for a
   /// chord body that would otherwise be waited for in vain.
-  func refuseWorkflow(_ delivery: Delivery, reason: String) {
+  func refuseWorkflow(_ delivery: Delivery, reason: String, type: String = "NotImplementedError") {
     let message = delivery.message
-    let failure = TaskFailure(
-      type: "NotImplementedError", message: "task \(message.name): \(reason)")
+    let failure = TaskFailure(type: type, message: "task \(message.name): \(reason)")
     logger.error("task \(message.id): \(failure.message); dead-lettered")
     pending.record(failureRecord(message, failure))
     if case .object(let body)? = message.workflow?.chord,

@@ -74,6 +74,8 @@ public final class Supervisor {
   var pending = PendingWrites()
   /// Per-worker rate limits (``RateLimiter``).
   var rateLimiter = RateLimiter()
+  /// Rate limits set by remote control, by task name (registered names only).
+  var rateLimitOverrides: [String: RateLimitSetting] = [:]
   /// When deferred rate-limited tasks are due again: the loop wakes then to claim them.
   var rateLimitWakeups: [ContinuousClock.Instant] = []
   var idlePollInterval: Duration = .zero

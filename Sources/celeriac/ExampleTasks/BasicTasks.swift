@@ -168,12 +168,35 @@ struct Throttled: TaskDefinition {
   static let defaults = TaskDefaults(rateLimit: try? RateLimit(rate))
   struct Arguments: Codable, Sendable { var path: String }
   func run(_ arguments: Arguments, context: TaskContext) async throws -> Double {
+    try StartLog.append(arguments.path, taskID: context.taskID)
+  }
+}
+
+/// `tasks.throttled_global(path)`: as `tasks.throttled`, but at most ten per second across
+/// every worker sharing the broker (`rateLimit "10/s"`, `rateLimitScope .global`).
+struct ThrottledGlobal: TaskDefinition {
+  static let name = "tasks.throttled_global"
+  static let parameters = ["path"]
+  /// Its rate limit.
+  static let rate = "10/s"
+  static let defaults = TaskDefaults(rateLimit: try? RateLimit(rate), rateLimitScope: .global)
+  struct Arguments: Codable, Sendable { var path: String }
+  func run(_ arguments: Arguments, context: TaskContext) async throws -> Double {
+    try StartLog.append(arguments.path, taskID: context.taskID)
+  }
+}
+
+/// The file the throttled tasks append `task-id start-time` lines to, atomically (one
+/// `write` on an `O_APPEND` descriptor), so that several workers may share it.
+enum StartLog {
+  /// Appends this start and returns its time (Unix seconds).
+  static func append(_ path: String, taskID: String) throws -> Double {
     let now = Date().timeIntervalSince1970
-    let fd = open(arguments.path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
     guard fd >= 0 else {
-      throw TaskFailure(type: "OSError", message: "cannot open \(arguments.path)")
+      throw TaskFailure(type: "OSError", message: "cannot open \(path)")
     }
-    let line = Array("\(context.taskID) \(now)\n".utf8)
+    let line = Array("\(taskID) \(now)\n".utf8)
     _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
     return now

@@ -19,6 +19,7 @@ enum ExampleTasks {
     app.register(Flaky())
     app.register(Record())
     app.register(Throttled())
+    app.register(ThrottledGlobal())
     app.register(AllocateMemory())
   }
 }
