@@ -170,4 +170,38 @@ struct CanvasTests {
     let chained = try await app.chain([Self.add(1, 2), Self.add(3)])
     #expect(try await chained.get(timeout: .seconds(30)) == 6, "\(worker.log)")
   }
+
+  @Test("A group, a link and a link_error built in Swift run on a Python Celery worker")
+  func swiftGroupAndLinksOnPythonWorker() async throws {
+    try PythonVenv.require()
+    let redis = try RedisSandbox()
+    let worker = try PythonWorkerProcess(sandbox: redis)
+    let app = CeleriacApp(
+      configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
+    )
+    let group = try await app.group((0..<6).map { Self.add($0, 10) })
+    #expect(
+      try await group.get(timeout: .seconds(30)) == (0..<6).map { .int($0 + 10) },
+      "\(worker.log)")
+    // Python stored the group's results where Swift's GroupResult reads them back.
+    #expect(try app.restoreGroup(group.id)?.results.map(\.id) == group.results.map(\.id))
+
+    let callbackID = "python-link-\(UUID().uuidString.prefix(8))"
+    let linked = Signature(
+      "tasks.add", args: [1, 2],
+      links: [Signature("tasks.add", args: [100], options: SendOptions(taskID: callbackID))])
+    #expect(try await app.chain([linked]).get(timeout: .seconds(30)) == 3)
+    // Python's worker calls the link with the value first: add(3, 100).
+    #expect(try await app.result(for: callbackID).get(timeout: .seconds(30)) == 103)
+
+    let errbackID = "python-errback-\(UUID().uuidString.prefix(8))"
+    let failing = Signature(
+      "tasks.fail", args: ["boom"],
+      errorLinks: [
+        Signature("tasks.noop", options: SendOptions(taskID: errbackID), immutable: true)
+      ])
+    _ = try await app.group([failing])
+    // The errback (immutable: called without the failed task's id) runs once the task fails.
+    #expect(try await app.result(for: errbackID).get(timeout: .seconds(30)) == .null)
+  }
 }

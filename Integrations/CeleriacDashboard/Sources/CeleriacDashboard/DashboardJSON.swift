@@ -66,22 +66,27 @@ enum DashboardJSON {
 
   /// A worker and its pools.
   static func worker(_ status: WorkerStatus) -> JSONValue {
-    .object([
+    let pools: [JSONValue] = status.pools.map(pool)
+    let fields: [String: JSONValue] = [
       "hostname": .string(status.hostname), "pid": .int(Int64(status.pid)),
-      "state": .string(status.state),
+      "state": .string(status.state.rawValue),
       "started": .double(status.startedAt.timeIntervalSince1970),
       "updated": .double(status.updatedAt.timeIntervalSince1970),
       "succeeded": .int(Int64(status.succeeded)), "failed": .int(Int64(status.failed)),
-      "pools": .array(
-        status.pools.map { pool in
-          .object([
-            "name": .string(pool.name), "queues": .array(pool.queues.map(JSONValue.string)),
-            "depth": .int(Int64(pool.depth)), "busy": .int(Int64(pool.busy)),
-            "idle": .int(Int64(pool.idle)), "target": .int(Int64(pool.target)),
-            "min": .int(Int64(pool.minimum)), "max": .int(Int64(pool.maximum)),
-          ])
-        }),
-    ])
+      "pools": .array(pools),
+    ]
+    return .object(fields)
+  }
+
+  /// One pool of a worker.
+  static func pool(_ pool: PoolStatus) -> JSONValue {
+    let fields: [String: JSONValue] = [
+      "name": .string(pool.name), "queues": .array(pool.queues.map(JSONValue.string)),
+      "depth": .int(Int64(pool.depth)), "busy": .int(Int64(pool.busy)),
+      "idle": .int(Int64(pool.idle)), "target": .int(Int64(pool.target)),
+      "min": .int(Int64(pool.minimum)), "max": .int(Int64(pool.maximum)),
+    ]
+    return .object(fields)
   }
 
   /// A dead letter; with `payload`, the stored message too (cut to ``maximumValueLength``).
