@@ -70,18 +70,23 @@ struct WorkerSettingsTests {
     #expect(urls.brokerURL == "redis://127.0.0.1:6390/3" && urls.backendURL == "sqlite://r.db")
   }
 
-  @Test("a flag beats the environment, which beats the config file")
+  @Test("a flag beats the config file, which beats the environment (a unit's defaults)")
   func precedence() throws {
-    let file = #"{"concurrency": 3, "queues": ["a", "b"], "hostname": "from-file"}"#
-    let fromFile = try Self.resolve([], file: file)
+    let file = #"{"concurrency": 3, "queues": ["a", "b"], "broker": "redis://127.0.0.1:1/0"}"#
+    let environment = [
+      "CELERIAC_CONCURRENCY": "4", "CELERIAC_HOSTNAME": "from-env",
+      "CELERIAC_BROKER_URL": "sqlite:///var/lib/celeriac/celeriac.db", "CELERIAC_LOGLEVEL": "",
+    ]
+    let fromEnvironment = try Self.resolve([], environment: environment)
+    #expect(fromEnvironment.configuration.pools.allSatisfy { $0.maximum == 4 })
+    #expect(fromEnvironment.configuration.hostname == "from-env")
+    #expect(fromEnvironment.logLevel == .info, "an empty variable is unset")
+    let fromFile = try Self.resolve([], environment: environment, file: file)
     #expect(fromFile.configuration.pools.map(\.queues) == [["a"], ["b"]])
     #expect(fromFile.configuration.pools.allSatisfy { $0.maximum == 3 })
-    let fromEnvironment = try Self.resolve(
-      [], environment: ["CELERIAC_CONCURRENCY": "4", "CELERIAC_HOSTNAME": ""], file: file)
-    #expect(fromEnvironment.configuration.pools.allSatisfy { $0.maximum == 4 })
-    #expect(fromEnvironment.configuration.hostname == "from-file", "an empty variable is unset")
-    let fromFlag = try Self.resolve(
-      ["-c", "5", "-Q", "x"], environment: ["CELERIAC_CONCURRENCY": "4"], file: file)
+    #expect(fromFile.broker == "redis://127.0.0.1:1/0", "the unit's default broker won")
+    #expect(fromFile.configuration.hostname == "from-env", "the file does not set it")
+    let fromFlag = try Self.resolve(["-c", "5", "-Q", "x"], environment: environment, file: file)
     #expect(fromFlag.configuration.pools.map(\.queues) == [["x"]])
     #expect(fromFlag.configuration.pools[0].maximum == 5)
   }

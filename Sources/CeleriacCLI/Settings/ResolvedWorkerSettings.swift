@@ -20,7 +20,7 @@ struct WorkerFlags: Sendable {
 /// the command itself uses (connection, logging, metrics).
 ///
 /// ``WorkerSettings/resolve(flags:environment:file:)`` makes one: each setting's value is taken
-/// from its flag, else its environment variable, else the config file, else its default, and
+/// from its flag, else the config file, else its environment variable, else its default, and
 /// checked where it is read; ``validate()`` then checks the rules that join several settings.
 struct ResolvedWorkerSettings: Sendable {
   /// The supervisor's configuration; its pools are built by ``validate()``.
@@ -100,7 +100,9 @@ struct ResolvedWorkerSettings: Sendable {
 }
 
 extension WorkerSettings {
-  /// Resolves every setting: flag, else environment variable, else `file`, else default; then
+  /// Resolves every setting: flag, else `file`, else environment variable, else default (the
+  /// environment is where a unit file's `Environment=` defaults live, so a config file named
+  /// on the command line overrides them); then
   /// ``ResolvedWorkerSettings/validate()``.
   ///
   /// - Throws: `ValidationError` naming the setting and where its bad value came from.
@@ -115,10 +117,10 @@ extension WorkerSettings {
       let given: (WorkerSettingInput, WorkerSettingOrigin)? =
         if let input = setting.flag(flags) {
           (input, .commandLine)
-        } else if let name = setting.environment, let text = environment[name], !text.isEmpty {
-          (.text(text), .environment)
         } else if let value = file.values[setting.key] {
           (.json(value), .file(file.path))
+        } else if let name = setting.environment, let text = environment[name], !text.isEmpty {
+          (.text(text), .environment)
         } else {
           nil
         }
