@@ -160,8 +160,13 @@ struct FoundationTests {
     #expect(record?.state == .failure)
     #expect(record?.failure?.type == TaskFailure.workerLost)
     #expect(worker.log.components(separatedBy: "returning it to celery").count - 1 == 2)
-    let dead = try sandbox.connection().broker.deadLetters(limit: 10)
-    #expect(dead.contains { $0.taskID == id })
+    // The dead letter is written after the result, in the same flush (the order that keeps
+    // at-least-once: the outcome first, then what takes the task off the broker).
+    let broker = try sandbox.connection().broker
+    #expect(
+      try waitUntil(timeout: .seconds(10)) {
+        try broker.deadLetters(limit: 10).contains { $0.taskID == id }
+      })
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }
