@@ -129,8 +129,10 @@ struct CanvasTests {
     let worker = try broker.worker(["-c", "2"])
     let app = CeleriacApp(configuration: broker.configuration)
     let late = SendOptions(options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
+    // 0.2 s a part (10 s of work on two children): when the machine is loaded the kill must
+    // still land while parts run, not after the last one finished.
     let header = (0..<100).map { _ in
-      Signature("tasks.record", args: [.string(path), .double(0.05)], options: late)
+      Signature("tasks.record", args: [.string(path), .double(0.2)], options: late)
     }
     let body = Signature("tasks.record", args: [.string(path + ".body")], immutable: true)
     let chord = try await app.chord(header, body: body)
