@@ -57,10 +57,29 @@ extension Supervisor {
     logger.debug(
       "task \(message.name)[\(message.id)] over its rate limit \(limit) (\(task.defaults.rateLimitScope)): back to the broker until its slot in \(String(format: "%.3f", slot - now)) s"
     )
-    rateLimitWakeups.append(clock.now + .seconds(fractional: max(0, due - now)))
+    noteRateLimitWakeup(clock.now + .seconds(fractional: max(0, due - now)))
     pending.publishes.append(later)
     pending.acknowledgements.append(delivery.tag)
     return true
+  }
+
+  /// The most wake-ups kept for deferred tasks: only the earliest matter, and a backlog of
+  /// rate-limited tasks must not grow the list (nor the scan of it every turn) without end. A
+  /// task whose wake-up is not kept is still claimed by the next poll after its ETA.
+  static let maximumRateLimitWakeups = 1_000
+
+  /// Keeps `wakeup`, dropping the latest one kept when the list is full.
+  func noteRateLimitWakeup(_ wakeup: ContinuousClock.Instant) {
+    guard rateLimitWakeups.count >= Self.maximumRateLimitWakeups else {
+      rateLimitWakeups.append(wakeup)
+      return
+    }
+    guard
+      let latest = rateLimitWakeups.indices.max(by: { rateLimitWakeups[$0] < rateLimitWakeups[$1] }
+      ),
+      wakeup < rateLimitWakeups[latest]
+    else { return }
+    rateLimitWakeups[latest] = wakeup
   }
 
   /// The earliest wake-up for a deferred task still to come (past ones are dropped).
