@@ -13,30 +13,25 @@ struct ChainCommand: ParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The steps, e.g. \"tasks.add 1 2\" \"tasks.add 3\".") var steps: [String]
-  @Option(help: "The priority of every step, 0 to 9; lower runs first.") var priority: Int?
+  @OptionGroup var priority: CanvasPriorityOption
   @Flag(help: "Wait for the last step and print its value.") var wait = false
-  @Option(help: "Seconds to wait with --wait.") var timeout: Double = 30
+  @OptionGroup var timeout: CanvasTimeoutOption
 
   func validate() throws {
     guard !steps.isEmpty else { throw ValidationError("a chain needs at least one step") }
-    if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
-      throw ValidationError(problem)
-    }
-    if let priority, let problem = TaskPriority.problem(with: priority) {
-      throw ValidationError("--\(problem)")
-    }
   }
 
   func run() throws {
     let app = CeleriacCommandLine.app
     let open = try connection.connect(app)
-    let signatures = try steps.map { try CanvasStep.signature($0, priority: priority) }
+    let signatures = try steps.map { try CanvasStep.signature($0, priority: priority.priority) }
     let last = try CanvasStep.wait { try await app.chain(signatures) }
     guard wait else {
       print(last.id)
       return
     }
-    let record = try open.backend.waitForResult(last.id, timeout: .seconds(fractional: timeout))
-    try ResultPrinter.printValue(of: record, taskID: last.id, timeout: timeout)
+    let record = try open.backend.waitForResult(
+      last.id, timeout: .seconds(fractional: timeout.timeout))
+    try ResultPrinter.printValue(of: record, taskID: last.id, timeout: timeout.timeout)
   }
 }

@@ -16,13 +16,10 @@ struct ChordCommand: ParsableCommand {
   var header: [String]
   @Option(help: "The body, e.g. tasks.xsum.") var body: String
   @Flag(help: "Wait for the body and print its value.") var wait = false
-  @Option(help: "Seconds to wait with --wait.") var timeout: Double = 30
+  @OptionGroup var timeout: CanvasTimeoutOption
 
   func validate() throws {
     guard !header.isEmpty else { throw ValidationError("a chord needs at least one header task") }
-    if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
-      throw ValidationError(problem)
-    }
   }
 
   func run() throws {
@@ -36,7 +33,7 @@ struct ChordCommand: ParsableCommand {
       return
     }
     let record = try open.backend.waitForResult(
-      result.id, timeout: .seconds(fractional: timeout))
-    try ResultPrinter.printValue(of: record, taskID: result.id, timeout: timeout)
+      result.id, timeout: .seconds(fractional: timeout.timeout))
+    try ResultPrinter.printValue(of: record, taskID: result.id, timeout: timeout.timeout)
   }
 }

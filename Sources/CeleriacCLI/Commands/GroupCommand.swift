@@ -11,38 +11,32 @@ struct GroupCommand: ParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The members, e.g. \"tasks.add 1 2\" \"tasks.add 3 4\".") var members: [String]
-  @Option(help: "The priority of every member, 0 to 9; lower runs first.") var priority: Int?
+  @OptionGroup var priority: CanvasPriorityOption
   @Flag(help: "Wait for every member and print their values as a JSON list, in order.")
   var wait = false
-  @Option(help: "Seconds to wait with --wait.") var timeout: Double = 30
+  @OptionGroup var timeout: CanvasTimeoutOption
 
   func validate() throws {
     guard !members.isEmpty else { throw ValidationError("a group needs at least one task") }
-    if let problem = SecondsValue.positive.problem(with: timeout, name: "--timeout") {
-      throw ValidationError(problem)
-    }
-    if let priority, let problem = TaskPriority.problem(with: priority) {
-      throw ValidationError("--\(problem)")
-    }
   }
 
   func run() throws {
     let app = CeleriacCommandLine.app
     let open = try connection.connect(app)
-    let signatures = try members.map { try CanvasStep.signature($0, priority: priority) }
+    let signatures = try members.map { try CanvasStep.signature($0, priority: priority.priority) }
     let group = try CanvasStep.wait { try await app.group(signatures) }
     guard wait else {
       print(([group.id] + group.results.map(\.id)).joined(separator: "\n"))
       return
     }
     let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(fractional: timeout)
+    let deadline = clock.now + .seconds(fractional: timeout.timeout)
     var values: [JSONValue] = []
     for member in group.results {
       let left = max(deadline - clock.now, .milliseconds(1))
       let record = try open.backend.waitForResult(member.id, timeout: left)
       guard let record, record.state == .success else {
-        try ResultPrinter.printValue(of: record, taskID: member.id, timeout: timeout)
+        try ResultPrinter.printValue(of: record, taskID: member.id, timeout: timeout.timeout)
         return
       }
       values.append(record.result ?? .null)
