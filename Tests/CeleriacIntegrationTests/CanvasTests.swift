@@ -14,6 +14,19 @@ struct CanvasTests {
     Signature("tasks.add", args: [.int(x)] + (y.map { [.int($0)] } ?? []))
   }
 
+  /// A chord whose header has a failing part fails its body with Celery's `ChordError`, naming
+  /// the part's error.
+  static func expectChordError(_ app: CeleriacApp) async throws {
+    let failing = try await app.chord(
+      [add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
+    do {
+      _ = try await failing.get(timeout: .seconds(20))
+      Issue.record("a chord with a failing header succeeded")
+    } catch let failure as TaskFailure {
+      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
+    }
+  }
+
   @Test("app.chain, app.group (GroupResult, restored by Python) and app.chord on a Celeriac worker")
   func swiftCanvasOnCeleriacWorker() async throws {
     let redis = try RedisSandbox()
@@ -45,14 +58,7 @@ struct CanvasTests {
       (0..<10).map { Self.add($0, 1) }, body: Signature("tasks.xsum"))
     #expect(try await chord.get(timeout: .seconds(20)) == 55)
 
-    let failing = try await app.chord(
-      [Self.add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
-    do {
-      _ = try await failing.get(timeout: .seconds(20))
-      Issue.record("a chord with a failing header succeeded")
-    } catch let failure as TaskFailure {
-      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
-    }
+    try await Self.expectChordError(app)
     worker.signal(SIGTERM)
     #expect(try worker.waitForExit() == 0)
   }
@@ -143,14 +149,7 @@ struct CanvasTests {
     #expect(recordedOrder(path + ".body") == [chord.id])
     #expect(worker.log.contains("lost"))
 
-    let failing = try await app.chord(
-      [Self.add(1, 1), Signature("tasks.fail", args: ["boom"])], body: Signature("tasks.xsum"))
-    do {
-      _ = try await failing.get(timeout: .seconds(20))
-      Issue.record("a chord with a failing header succeeded")
-    } catch let failure as TaskFailure {
-      #expect(failure.type == "ChordError" && failure.message.contains("ValueError('boom')"))
-    }
+    try await Self.expectChordError(app)
     let summed = try await app.chord(
       (0..<20).map { Self.add($0, $0) }, body: Signature("tasks.xsum"))
     #expect(try await summed.get(timeout: .seconds(20)) == 380)
