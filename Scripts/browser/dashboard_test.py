@@ -17,7 +17,6 @@ and a failure's task page as PNGs there. Prints one line per check and a closing
 
 import argparse
 import os
-import re
 import json
 import signal
 import socket
@@ -28,9 +27,9 @@ import tempfile
 import time
 import traceback
 
-from selenium import webdriver
+import browserlib
+from browserlib import served_url
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -77,15 +76,7 @@ class Fleet:
             [celeriac, "dashboard", "--port", "0", "--broker", self.broker,
              "--backend", self.backend],
             env=self.env, stdout=subprocess.PIPE, text=True)
-        deadline = time.time() + 30
-        self.url = None
-        while time.time() < deadline and self.url is None:
-            line = self.web.stdout.readline()
-            if not line:
-                break
-            match = re.search(r"serving on (http://\S+)", line)
-            if match:
-                self.url = match.group(1)
+        self.url = served_url(self.web)
         if self.url is None:
             self.stop()
             raise RuntimeError("the dashboard did not start")
@@ -124,12 +115,7 @@ class Fleet:
 
 
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1280,960"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return browserlib.browser("1280,960")
 
 
 def text_of(driver, element_id):

@@ -12,7 +12,6 @@ Prints one line per check and a closing "N passed, M failed"; exits 1 on any fai
 
 import argparse
 import os
-import re
 import signal
 import struct
 import subprocess
@@ -23,8 +22,8 @@ import traceback
 import urllib.request
 import zlib
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import browserlib
+from browserlib import served_url
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -57,15 +56,7 @@ class Example:
         self.worker = subprocess.Popen([binary, "worker", "-c", "2", "-l", "warning"], env=env)
         self.web = subprocess.Popen(
             [binary, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-        deadline = time.time() + 30
-        self.url = None
-        while time.time() < deadline and self.url is None:
-            line = self.web.stdout.readline()
-            if not line:
-                break
-            match = re.search(r"serving on (http://\S+)", line)
-            if match:
-                self.url = match.group(1)
+        self.url = served_url(self.web)
         if self.url is None:
             self.stop()
             raise RuntimeError("the web app did not start")
@@ -82,12 +73,7 @@ class Example:
 
 
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1000,860"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return browserlib.browser("1000,860")
 
 
 def wait_for_outcome(driver):
