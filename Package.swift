@@ -97,7 +97,7 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
-    .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker"]),
+    .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker", "CeleriacSQLite"]),
     .testTarget(name: "CeleriacCLITests", dependencies: ["CeleriacCLI", "CeleriacWorker"]),
     .testTarget(
       name: "CeleriacIntegrationTests",

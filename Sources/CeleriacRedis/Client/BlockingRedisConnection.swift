@@ -61,28 +61,8 @@ final class BlockingRedisConnection {
   }
 
   private func handshake() throws(RedisError) {
-    var commands: [[any RESPArgument]] = []
-    if let password = url.password {
-      commands.append(url.username.map { ["AUTH", $0, password] } ?? ["AUTH", password])
-    }
-    if url.database != 0 { commands.append(["SELECT", url.database]) }
-    if let name = options.clientName { commands.append(["CLIENT", "SETNAME", name]) }
-    if commands.isEmpty { commands.append(["PING"]) }  // A server that wants AUTH says so now.
-    let replies = try pipeline(commands, timeout: options.connectTimeout)
-    for (index, reply) in replies.enumerated() {
-      guard case .error(let message) = reply else { continue }
-      if (index == 0 && url.password != nil) || message.hasPrefix("NOAUTH")
-        || message.hasPrefix("WRONGPASS")
-      {
-        let user = url.username.map { " as user '\($0)'" } ?? ""
-        throw RedisError(
-          code: .authenticationFailed,
-          message: "Redis at \(url.endpoint) refused authentication\(user): \(message)")
-      }
-      throw RedisError(
-        code: .serverError(message),
-        message: "Redis at \(url.endpoint) refused the connection set-up: \(message)")
-    }
+    let handshake = RedisHandshake(url: url, options: options)
+    try handshake.check(try pipeline(handshake.commands, timeout: options.connectTimeout))
   }
 
   private func writeAll() throws(RedisError) {

@@ -132,29 +132,11 @@ public final class RedisConnection: RedisCommandSending, Sendable {
     try Self.connect(to: url, options: options, on: eventLoop).wait()
   }
 
-  /// Sends AUTH, SELECT and CLIENT SETNAME as needed (or PING) in one pipeline.
+  /// Sends the ``RedisHandshake`` in one pipeline.
   private func handshake() -> EventLoopFuture<Void> {
-    var commands: [[any RESPArgument]] = []
-    let authIndex: Int? = self.url.password == nil ? nil : 0
-    if let password = self.url.password {
-      if let username = self.url.username {
-        commands.append(["AUTH", username, password])
-      } else {
-        commands.append(["AUTH", password])
-      }
-    }
-    if self.url.database != 0 {
-      commands.append(["SELECT", self.url.database])
-    }
-    if let clientName = self.options.clientName {
-      commands.append(["CLIENT", "SETNAME", clientName])
-    }
-    if commands.isEmpty {
-      commands.append(["PING"])
-    }
+    let handshake = RedisHandshake(url: self.url, options: self.options)
     let endpoint = self.url.endpoint
-    let user = self.url.username.map { " as user '\($0)'" } ?? ""
-    return self.pipeline(commands, timeout: self.options.connectTimeout)
+    return self.pipeline(handshake.commands, timeout: self.options.connectTimeout)
       .flatMapErrorThrowing { error in
         var redisError = RedisError.wrap(error, endpoint: endpoint, connecting: true)
         if redisError.code == .connectionFailed, let reason = redisError.tlsReason {
@@ -164,19 +146,7 @@ public final class RedisConnection: RedisCommandSending, Sendable {
         }
         throw redisError
       }
-      .flatMapThrowing { replies in
-        for (index, reply) in replies.enumerated() {
-          guard case .error(let message) = reply else { continue }
-          if index == authIndex || message.hasPrefix("NOAUTH") || message.hasPrefix("WRONGPASS") {
-            throw RedisError(
-              code: .authenticationFailed,
-              message: "Redis at \(endpoint) refused authentication\(user): \(message)")
-          }
-          throw RedisError(
-            code: .serverError(message),
-            message: "Redis at \(endpoint) refused the connection set-up: \(message)")
-        }
-      }
+      .flatMapThrowing { replies in try handshake.check(replies) }
   }
 
   // MARK: - Commands
@@ -266,16 +236,6 @@ public final class RedisConnection: RedisCommandSending, Sendable {
     } else {
       let handler = self.handler
       eventLoop.execute { handler.value.enqueue(request) }
-    }
-  }
-
-  /// Runs `body` with the handler, on the event loop.
-  func withHandler(_ body: @escaping @Sendable (RedisCommandHandler) -> Void) {
-    let handler = self.handler
-    if self.channel.eventLoop.inEventLoop {
-      body(handler.value)
-    } else {
-      self.channel.eventLoop.execute { body(handler.value) }
     }
   }
 

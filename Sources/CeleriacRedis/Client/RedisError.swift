@@ -37,6 +37,9 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
   public var code: Code
   /// A one-line, human-readable explanation that never contains a password.
   public var message: String
+  /// For a TLS failure of an open connection (mapped by ``wrap(_:endpoint:connecting:)``):
+  /// the reason alone, without the endpoint, so that a caller can say it in its own words.
+  private(set) var tlsReason: String?
 
   /// Creates an error.
   public init(code: Code, message: String) {
@@ -56,20 +59,13 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         code: .connectionFailed, message: "cannot connect to Redis at \(endpoint): \(reason)")
     }
     if error is NIOSSLError || error is NIOSSLExtraError {
-      return RedisError(
-        code: .connectionFailed, message: "\(Self.tlsPrefix)\(endpoint): \(reason)")
+      var tlsError = RedisError(
+        code: .connectionFailed, message: "TLS failure with Redis at \(endpoint): \(reason)")
+      tlsError.tlsReason = reason
+      return tlsError
     }
     return RedisError(
       code: .closed, message: "connection to Redis at \(endpoint) failed: \(reason)")
-  }
-
-  private static let tlsPrefix = "TLS failure with Redis at "
-
-  /// For a TLS failure made by ``wrap(_:endpoint:connecting:)``, the reason alone.
-  var tlsReason: String? {
-    guard self.message.hasPrefix(Self.tlsPrefix), let colon = self.message.firstRange(of: ": ")
-    else { return nil }
-    return String(self.message[colon.upperBound...])
   }
 
   /// A short lowercase reason for a NIO error ("connection refused", "timed out after 2 s").

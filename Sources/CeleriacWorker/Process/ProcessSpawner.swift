@@ -14,14 +14,42 @@ public struct SpawnedProcess: Sendable {
   public var socketFD: Int32
   /// A pidfd that becomes readable when the child exits (Linux ≥ 5.3).
   public var pidFD: Int32
+
+  /// Describes a started child; the supervisor owns (and closes) both descriptors.
+  public init(pid: Int32, socketFD: Int32, pidFD: Int32) {
+    self.pid = pid
+    self.socketFD = socketFD
+    self.pidFD = pidFD
+  }
 }
 
-/// Starts child processes: the seam between the supervisor's logic and the operating system.
+/// Starts, signals and reaps child processes: the seam between the supervisor's logic and the
+/// operating system, so that the loop can be tested with children that are not processes.
 public protocol ProcessSpawner: Sendable {
   /// Starts `executable` with `arguments` and `environment`, connected by a socket that the
   /// child sees as descriptor ``ChildOptions/defaultSocketFD``.
   func spawn(executable: String, arguments: [String], environment: [String: String]) throws
     -> SpawnedProcess
+
+  /// Sends `signal` to the child `pid` that this spawner started.
+  func signal(_ pid: Int32, _ signal: Int32)
+
+  /// The wait status of the child `pid` (as `waitpid` writes it) once it has exited, reaping
+  /// it; nil while it runs. Called when its pidfd became readable.
+  func reap(_ pid: Int32) -> Int32?
+}
+
+extension ProcessSpawner {
+  /// Sends `signal` with `kill(2)`.
+  public func signal(_ pid: Int32, _ signal: Int32) {
+    kill(pid, signal)
+  }
+
+  /// Reaps with `waitpid(2)`, without blocking.
+  public func reap(_ pid: Int32) -> Int32? {
+    var status: Int32 = 0
+    return waitpid(pid, &status, WNOHANG) == pid ? status : nil
+  }
 }
 
 /// The real spawner: `socketpair` + `posix_spawn` (no bare `fork` in a multithreaded runtime),

@@ -66,11 +66,15 @@ public enum SignalQueue {
   }
 
   /// The signals received since the last call, in order (repeats kept).
-  public static func drain() -> [SupervisorSignal] {
+  public static func drain() -> [SupervisorSignal] { drain(readFD) }
+
+  /// The signal numbers waiting in the non-blocking pipe read end `fd`, one byte each, in
+  /// order; bytes that name no ``SupervisorSignal`` are skipped.
+  public static func drain(_ fd: Int32) -> [SupervisorSignal] {
     var signals: [SupervisorSignal] = []
     var buffer = [UInt8](repeating: 0, count: 64)
     while true {
-      let count = read(readFD, &buffer, buffer.count)
+      let count = read(fd, &buffer, buffer.count)
       if count <= 0 { break }
       signals += buffer[0..<count].compactMap { SupervisorSignal(rawValue: Int32($0)) }
     }

@@ -6,10 +6,9 @@ import Foundation
 #endif
 
 extension Supervisor {
-  /// Starts a child for `slot` of the pool at `poolIndex`.
+  /// Starts a child for `slot` of `pool`.
   @discardableResult
-  func spawnChild(poolIndex: Int, slot: Int) -> Bool {
-    let pool = pools[poolIndex]
+  func spawnChild(for pool: PoolState, slot: Int) -> Bool {
     let arguments =
       childArguments + [
         "--parent-pid", String(getpid()),
@@ -21,9 +20,10 @@ extension Supervisor {
         environment: ProcessInfo.processInfo.environment)
       let child = ChildProcess(
         process: process, poolName: pool.name, slot: slot, generation: generation, now: clock.now)
-      children[child.pid] = child
-      pools[poolIndex].restartPolicy.recordSpawn(slot: slot, now: policyTime(child.spawnedAt))
+      children.insert(child)
+      pool.restartPolicy.recordSpawn(slot: slot, now: policyTime(child.spawnedAt))
       logger.debug("spawned child \(child.pid) for \(pool.name) slot \(slot)")
+      probe?.post(.spawned(pid: child.pid, pool: pool.name))
       return true
     } catch {
       logger.error("\(error)")
@@ -34,7 +34,7 @@ extension Supervisor {
 
   /// Reads every message the children have sent.
   func readChildMessages(from ready: ReadyDescriptors) {
-    for child in Array(children.values) where ready.readable.contains(child.channel.fd) {
+    for child in Array(children.all) where ready.readable.contains(child.channel.fd) {
       do {
         guard let events = try child.channel.receiveAvailable(ChildEvent.self) else {
           continue
@@ -42,7 +42,7 @@ extension Supervisor {
         for event in events { handle(event, from: child) }
       } catch {
         logger.error("child \(child.pid): \(error); killing it")
-        kill(child.pid, SIGKILL)
+        spawner.signal(child.pid, SIGKILL)
       }
     }
   }
@@ -52,11 +52,10 @@ extension Supervisor {
     switch event {
     case .ready:
       child.everReady = true
-      if let index = pools.firstIndex(where: { $0.name == child.poolName }),
-        child.generation == generation
-      {
-        pools[index].restartPolicy.recordReady(slot: child.slot, now: policyTime(clock.now))
+      if let pool = pools[child.poolName], child.generation == generation {
+        pool.restartPolicy.recordReady(slot: child.slot, now: policyTime(clock.now))
       }
+      probe?.post(.ready(pid: child.pid))
       if child.phase == .starting { child.phase = .idle }
       if child.retireAfterTask || runState != .running { retire(child) }
     case .heartbeat:
@@ -73,7 +72,7 @@ extension Supervisor {
     case .finished(let tag, let outcome, let rssKiB):
       guard let assignment = child.assignment, assignment.delivery.tag.rawValue == tag else {
         logger.error("child \(child.pid) finished unknown delivery \(tag); killing it")
-        kill(child.pid, SIGKILL)
+        spawner.signal(child.pid, SIGKILL)
         return
       }
       child.assignment = nil
@@ -96,9 +95,7 @@ extension Supervisor {
       logger.info("child \(child.pid) uses \(rssKiB) KiB > \(limit) KiB: replacing it")
       child.retireAfterTask = true
     }
-    if child.generation != generation
-      || pools.firstIndex(where: { $0.name == child.poolName }) == nil
-    {
+    if child.generation != generation || pools[child.poolName] == nil {
       child.retireAfterTask = true
     }
   }
@@ -115,18 +112,17 @@ extension Supervisor {
   /// Reaps every child whose pidfd became readable, handles its task as lost if it held one,
   /// and decides its slot's restart.
   func reapExitedChildren(_ ready: ReadyDescriptors) {
-    for child in Array(children.values) where ready.readable.contains(child.pidFD) {
-      var status: Int32 = 0
-      let result = waitpid(child.pid, &status, WNOHANG)
-      guard result == child.pid else { continue }
+    for child in Array(children.all) where ready.readable.contains(child.pidFD) {
+      guard let status = spawner.reap(child.pid) else { continue }
       childExited(child, status: status)
     }
   }
 
   func childExited(_ child: ChildProcess, status: Int32) {
-    children[child.pid] = nil
+    children.remove(child)
     child.channel.close()
     close(child.pidFD)
+    probe?.post(.reaped(pid: child.pid))
     let description = describeExit(status)
     if let assignment = child.assignment {
       withTaskMetadata(assignment.delivery.message, child: child) {
@@ -158,16 +154,16 @@ extension Supervisor {
 
   /// Feeds an exit to the pool's restart policy and acts on its decision.
   func recordChildEnd(poolName: String, slot: Int, kind: ChildExitKind, uptime: Duration) {
-    guard let index = pools.firstIndex(where: { $0.name == poolName }) else { return }
+    guard let pool = pools[poolName] else { return }
     let now = clock.now
-    let decision = pools[index].restartPolicy.recordExit(
+    let decision = pool.restartPolicy.recordExit(
       slot: slot, kind: kind, uptime: uptime, now: policyTime(now))
     switch decision {
     case .restart(let delay):
       // A planned exit frees its slot for `fillSlots`; only a crash waits out a backoff.
       guard kind != .planned else { return }
       logger.info("restarting \(poolName) slot \(slot) in \(delay.shortDescription)")
-      pools[index].pendingRestarts[slot] = now + delay
+      pool.pendingRestarts[slot] = now + delay
     case .giveUp(let reason):
       logger.critical("\(poolName): \(reason); giving up")
       exitStatus = kind == .bootFailure ? .bootFailure : .crashLoop
@@ -179,10 +175,10 @@ extension Supervisor {
   /// Kills children that stopped heartbeating (ABRT, then KILL) or ran past a hard time limit.
   func enforceHeartbeatsAndTimeLimits() {
     let now = clock.now
-    for child in children.values {
+    for child in children.all {
       if let killDeadline = child.killDeadline {
         if now >= killDeadline {
-          kill(child.pid, SIGKILL)
+          spawner.signal(child.pid, SIGKILL)
           child.killDeadline = nil
         }
         continue
@@ -196,7 +192,7 @@ extension Supervisor {
         )
         child.endReason = .timeLimit(seconds: seconds)
         child.phase = .stopping
-        kill(child.pid, SIGKILL)
+        spawner.signal(child.pid, SIGKILL)
         continue
       }
       if now - child.lastHeartbeat > configuration.childTimeout, child.endReason == nil {
@@ -206,7 +202,7 @@ extension Supervisor {
         child.endReason = .hung
         child.phase = .stopping
         child.killDeadline = now + configuration.killGrace
-        kill(child.pid, SIGABRT)
+        spawner.signal(child.pid, SIGABRT)
       }
     }
   }

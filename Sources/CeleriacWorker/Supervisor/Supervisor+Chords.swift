@@ -19,23 +19,7 @@ extension Supervisor {
   /// Collects the part `message` contributes to its chord, if it is a header task.
   func noteChordPart(_ message: TaskMessage, _ outcome: ChordPartOutcome) {
     guard countsChords, let part = ChordPart(message: message, outcome: outcome) else { return }
-    pending.chordParts.append(part)
-  }
-
-  /// Finishes the chords whose last part this supervisor counted: publishes each body (or its
-  /// ChordError and errbacks) once. A chord whose claim was lost is someone else's.
-  func finishChords() throws {
-    guard let counter = chordCounter else { return }
-    while let chord = pending.completedChords.first {
-      let finished = try counter.finish(
-        chord, expiresIn: configuration.resultExpiry, defaultQueue: defaultQueue(of:))
-      if finished {
-        logger.info("chord \(chord.body.groupID) complete: body sent")
-      } else {
-        logger.warning("chord \(chord.body.groupID): claim lost, another worker finishes it")
-      }
-      pending.completedChords.removeFirst()
-    }
+    pending.countChordPart(part)
   }
 
   /// Takes over chords another supervisor claimed and never finished.
@@ -45,6 +29,6 @@ extension Supervisor {
     for chord in taken {
       logger.warning("chord \(chord.body.groupID) was left unfinished: finishing it")
     }
-    pending.completedChords += taken
+    pending.finish(taken)
   }
 }

@@ -23,7 +23,7 @@ extension Supervisor {
       || (try? WorkflowFollowUps.afterSuccess(
         of: message, result: expansion.value, defaultQueue: defaultQueue(of:))) != nil
     if followUpsSendable {
-      pending.publishes += expansion.members
+      pending.publish(contentsOf: expansion.members)
       logger.debug(
         "task \(message.name)[\(message.id)]: \(expansion.members.count) chunks sent as a group")
     }

@@ -33,7 +33,7 @@ extension Supervisor {
       guard let id = info["id"]?.stringValue, ids.contains(id) else { continue }
       found[id] = ["active", info]
     }
-    for delivery in pools.flatMap(\.reserved) where ids.contains(delivery.message.id) {
+    for delivery in pools.reserved where ids.contains(delivery.message.id) {
       found[delivery.message.id] = ["reserved", taskInfo(delivery.message, acknowledged: false)]
     }
     return .object(found)
@@ -73,19 +73,19 @@ extension Supervisor {
     let limit = WorkerConfiguration.maximumPoolSize
     var minimum = 0
     var maximum = 0
-    for index in pools.indices where pools[index].autoscaler != nil {
-      var pool = pools[index].configuration
-      let requestedMaximum = arguments["max"]?.intValue.map { Int(clamping: $0) } ?? pool.maximum
-      let requestedMinimum = arguments["min"]?.intValue.map { Int(clamping: $0) } ?? pool.minimum
-      pool.maximum = min(max(1, requestedMaximum), limit)
-      pool.minimum = min(max(1, requestedMinimum), pool.maximum)
-      guard let resized = makeAutoscaler(pool) else { continue }
-      pools[index].configuration = pool
-      pools[index].autoscaler?.configuration = resized.configuration
-      pools[index].target = min(max(pools[index].target, pool.minimum), pool.maximum)
-      logger.info("remote control: \(pool.name) autoscales \(pool.minimum)…\(pool.maximum)")
-      minimum = pool.minimum
-      maximum = pool.maximum
+    for pool in pools where pool.autoscaler != nil {
+      var bounds = pool.configuration
+      let requestedMaximum = arguments["max"]?.intValue.map { Int(clamping: $0) } ?? bounds.maximum
+      let requestedMinimum = arguments["min"]?.intValue.map { Int(clamping: $0) } ?? bounds.minimum
+      bounds.maximum = min(max(1, requestedMaximum), limit)
+      bounds.minimum = min(max(1, requestedMinimum), bounds.maximum)
+      guard let resized = makeAutoscaler(bounds) else { continue }
+      pool.configuration = bounds
+      pool.autoscaler?.configuration = resized.configuration
+      pool.target = min(max(pool.target, bounds.minimum), bounds.maximum)
+      logger.info("remote control: \(pool.name) autoscales \(bounds.minimum)…\(bounds.maximum)")
+      minimum = bounds.minimum
+      maximum = bounds.maximum
     }
     return ["ok": .string("autoscale now max=\(maximum) min=\(minimum)")]
   }
@@ -93,10 +93,10 @@ extension Supervisor {
   /// `add_consumer`: the first pool also consumes `queue`.
   func addConsumer(_ argument: JSONValue?) -> JSONValue {
     guard let queue = Self.queueName(argument) else { return ["error": "add_consumer needs queue"] }
-    if !consumedQueues.contains(queue), !pools.isEmpty {
-      pools[0].configuration.queues.append(queue)
-      pools[0].queueLooksEmpty = false
-      logger.info("remote control: \(pools[0].name) now consumes \(queue)")
+    if !consumedQueues.contains(queue), let pool = pools.first {
+      pool.configuration.queues.append(queue)
+      pool.queueLooksEmpty = false
+      logger.info("remote control: \(pool.name) now consumes \(queue)")
     }
     return ["ok": .string("add consumer \(queue)")]
   }
@@ -106,9 +106,9 @@ extension Supervisor {
     guard let queue = Self.queueName(argument) else {
       return ["error": "cancel_consumer needs queue"]
     }
-    for index in pools.indices where pools[index].configuration.queues.contains(queue) {
-      pools[index].configuration.queues.removeAll { $0 == queue }
-      logger.info("remote control: \(pools[index].name) no longer consumes \(queue)")
+    for pool in pools where pool.configuration.queues.contains(queue) {
+      pool.configuration.queues.removeAll { $0 == queue }
+      logger.info("remote control: \(pool.name) no longer consumes \(queue)")
     }
     return ["ok": .string("no longer consuming from \(queue)")]
   }

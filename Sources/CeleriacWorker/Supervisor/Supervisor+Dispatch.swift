@@ -13,24 +13,22 @@ extension Supervisor {
     guard confirmLease() else { return }
     var claimedAny = false
     var anyIdle = false
-    for index in pools.indices {
-      var idle = children.values.filter {
-        $0.poolName == pools[index].name && $0.isAvailable
-      }
+    for pool in pools {
+      var idle = children.available(in: pool.name)
       anyIdle = anyIdle || !idle.isEmpty
-      while !idle.isEmpty, !pools[index].reserved.isEmpty {
-        start(pools[index].reserved.removeFirst(), on: idle.removeLast())
+      while !idle.isEmpty, !pool.reserved.isEmpty {
+        start(pool.reserved.removeFirst(), on: idle.removeLast())
       }
-      let want = claimSize(poolIndex: index, idle: idle.count)
+      let want = claimSize(for: pool, idle: idle.count)
       guard want > 0 else { continue }
-      guard let deliveries = claim(poolIndex: index, limit: want) else { continue }
+      guard let deliveries = claim(for: pool, limit: want) else { continue }
       claimedAny = claimedAny || !deliveries.isEmpty
-      pools[index].queueLooksEmpty = deliveries.count < want
+      pool.queueLooksEmpty = deliveries.count < want
       for delivery in screen(deliveries) {
         if let child = idle.popLast() {
           start(delivery, on: child)
         } else {
-          pools[index].reserved.append(delivery)
+          pool.reserved.append(delivery)
         }
       }
     }
@@ -40,8 +38,7 @@ extension Supervisor {
   /// How many tasks to claim for a pool now: enough for its idle children plus a refill of
   /// its reserve once that is half used, and only for idle children while the queue looked
   /// empty at the last claim (so a busy pool does not claim from an empty queue every turn).
-  func claimSize(poolIndex index: Int, idle: Int) -> Int {
-    let pool = pools[index]
+  func claimSize(for pool: PoolState, idle: Int) -> Int {
     let reserveTarget = configuration.prefetchMultiplier * activeChildren(of: pool).count
     let reserveShort = reserveTarget - pool.reserved.count
     let refill = !pool.queueLooksEmpty && reserveShort * 2 >= max(reserveTarget, 1)
@@ -50,8 +47,7 @@ extension Supervisor {
   }
 
   /// Claims up to `limit` tasks for a pool; dead-lettered messages get a FAILURE result.
-  func claim(poolIndex index: Int, limit: Int) -> [Delivery]? {
-    let pool = pools[index]
+  func claim(for pool: PoolState, limit: Int) -> [Delivery]? {
     let batch: ClaimBatch
     do {
       let started = clock.now
@@ -80,11 +76,11 @@ extension Supervisor {
   }
 
   /// Returns every reserved task to its queue (shutdown; pools removed by a reload).
-  func releaseReserved(poolIndex index: Int) {
-    guard !pools[index].reserved.isEmpty else { return }
-    logger.info("returning \(pools[index].reserved.count) reserved tasks of \(pools[index].name)")
-    pending.releases += pools[index].reserved.map(\.tag)
-    pools[index].reserved.removeAll()
+  func releaseReserved(of pool: PoolState) {
+    guard !pool.reserved.isEmpty else { return }
+    logger.info("returning \(pool.reserved.count) reserved tasks of \(pool.name)")
+    pending.release(pool.reserved.map(\.tag))
+    pool.reserved.removeAll()
   }
 
   /// Settles deliveries that must not run (revoked, expired, unknown, redelivered too often)
@@ -128,22 +124,14 @@ extension Supervisor {
         let failure = TaskFailure(
           type: TaskFailure.notRegistered, message: "task '\(message.name)' is not registered",
           module: TaskFailure.celeryExceptionsModule)
-        logger.error("task \(message.id): \(failure.message); dead-lettered")
-        pending.record(failureRecord(message, failure))
-        pending.deadLetters.append((delivery.tag, failure.message))
-        tasksFailed += 1
-        countTask(message, state: .failure)
+        refuse(delivery, failure)
         return false
       }
       if delivery.redeliveries > message.options.maxRedeliveries {
         let failure = TaskFailure.lostWorker(
           "task was redelivered \(delivery.redeliveries) times after lost workers (limit \(message.options.maxRedeliveries))"
         )
-        logger.error("task \(message.id): \(failure.message); dead-lettered")
-        pending.record(failureRecord(message, failure))
-        pending.deadLetters.append((delivery.tag, failure.message))
-        tasksFailed += 1
-        countTask(message, state: .failure)
+        refuse(delivery, failure)
         return false
       }
       return !deferForRateLimit(delivery)
@@ -155,9 +143,7 @@ extension Supervisor {
   /// chord body that would otherwise be waited for in vain.
   func refuseWorkflow(_ delivery: Delivery, reason: String, type: String = "NotImplementedError") {
     let message = delivery.message
-    let failure = TaskFailure(type: type, message: "task \(message.name): \(reason)")
-    logger.error("task \(message.id): \(failure.message); dead-lettered")
-    pending.record(failureRecord(message, failure))
+    refuse(delivery, TaskFailure(type: type, message: "task \(message.name): \(reason)"))
     if case .object(let body)? = message.workflow?.chord,
       case .object(let options)? = body["options"], let bodyID = options["task_id"]?.stringValue
     {
@@ -169,8 +155,15 @@ extension Supervisor {
             module: TaskFailure.celeryExceptionsModule),
           name: body["task"]?.stringValue))
     }
-    pending.deadLetters.append((delivery.tag, failure.message))
-    tasksFailed += 1
+  }
+
+  /// Stores FAILURE for a delivery that must not run, and dead-letters it.
+  func refuse(_ delivery: Delivery, _ failure: TaskFailure) {
+    let message = delivery.message
+    logger.error("task \(message.id): \(failure.message); dead-lettered")
+    pending.record(failureRecord(message, failure))
+    pending.deadLetter(delivery.tag, reason: failure.message)
+    totals.failedOne()
     countTask(message, state: .failure)
   }
 
@@ -209,10 +202,11 @@ extension Supervisor {
         SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
     } catch {
       logger.error("cannot hand task \(message.id) to child \(child.pid): \(error)")
-      kill(child.pid, SIGKILL)
+      spawner.signal(child.pid, SIGKILL)
       return
     }
-    tasksStartedByName[message.name, default: 0] += 1
+    totals.started(message.name)
+    probe?.post(.dispatched(taskID: message.id, pid: child.pid))
     withTaskMetadata(message, child: child) {
       logger.debug("task \(message.name)[\(message.id)] started in child \(child.pid)")
     }
@@ -265,7 +259,7 @@ extension Supervisor {
           ?? TaskFailure(
             type: "TaskRevokedError", message: "revoked",
             module: TaskFailure.celeryExceptionsModule)))
-    pending.acknowledgements.append(delivery.tag)
+    pending.acknowledge(delivery.tag)
   }
 }
 

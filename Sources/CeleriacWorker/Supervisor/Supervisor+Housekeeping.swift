@@ -55,14 +55,12 @@ extension Supervisor {
   /// but the broker no longer lets this supervisor settle it.
   func forgetLostDeliveries(_ lost: Set<DeliveryTag>) {
     var dropped = 0
-    for index in pools.indices {
-      let before = pools[index].reserved.count
-      pools[index].reserved.removeAll { lost.contains($0.tag) }
-      dropped += before - pools[index].reserved.count
+    for pool in pools {
+      let before = pool.reserved.count
+      pool.reserved.removeAll { lost.contains($0.tag) }
+      dropped += before - pool.reserved.count
     }
-    let running = children.values.filter { child in
-      child.assignment.map { lost.contains($0.delivery.tag) } ?? false
-    }
+    let running = children.holding(lost)
     logger.warning(
       "lease ran out: \(lost.count) tasks were taken back by another worker (\(dropped) reserved dropped, \(running.count) running will not be acknowledged)"
     )
@@ -78,32 +76,22 @@ extension Supervisor {
   /// status interval), and WATCHDOG pings from this loop only.
   func reportToSystemd() {
     let now = clock.now
-    if let interval = notifier.watchdogInterval, now >= nextWatchdog {
-      notifier.watchdogPing()
-      nextWatchdog = now + interval / 2
-    }
-    if (!announcedReady || reloadInProgress), runState == .running, allPoolsReady {
+    systemd.pingWatchdogIfDue(now: now)
+    guard runState == .running else { return }
+    if !systemd.announcedReady || reloadInProgress, allPoolsReady {
       refreshDepths()
       publishWorkerStatus(state: .running)
       let status = statusLine()
-      notifier.ready(status: status)
-      if !announcedReady { logger.info("all pools ready: \(status)") }
+      if !systemd.announcedReady { logger.info("all pools ready: \(status)") }
       if reloadInProgress { logger.info("reload complete: \(status)") }
-      announcedReady = true
+      systemd.ready(status: status, now: now)
       reloadInProgress = false
-      lastStatus = status
-      nextStatus = now + WorkerConfiguration.defaultStatusInterval
       return
     }
-    guard now >= nextStatus, runState == .running else { return }
-    nextStatus = now + WorkerConfiguration.defaultStatusInterval
+    guard systemd.takeStatusRefresh(now: now) else { return }
     refreshDepths()
     publishWorkerStatus()
-    let status = statusLine()
-    if status != lastStatus {
-      notifier.status(status)
-      lastStatus = status
-    }
+    systemd.status(statusLine())
   }
 
   /// Publishes this supervisor's pools to the broker for `celeriac inspect`.
@@ -112,13 +100,12 @@ extension Supervisor {
       hostname: configuration.hostname, pid: getpid(), startedAt: startedAt,
       state: state ?? (reloadInProgress ? .reloading : .running),
       pools: pools.map { pool in
-        let active = activeChildren(of: pool)
+        let census = census(of: pool)
         return PoolStatus(
           name: pool.name, queues: pool.configuration.queues, depth: pool.depth,
-          busy: active.filter { $0.phase == .busy }.count,
-          idle: active.filter { $0.phase == .idle }.count, target: pool.target,
+          busy: census.busy, idle: census.idle, target: pool.target,
           minimum: pool.configuration.minimum, maximum: pool.configuration.maximum)
-      }, succeeded: tasksSucceeded, failed: tasksFailed)
+      }, succeeded: totals.succeeded, failed: totals.failed)
     do {
       try broker.publishWorkerStatus(
         status, expiresIn: WorkerConfiguration.defaultStatusLifetime)
@@ -131,16 +118,14 @@ extension Supervisor {
   func refreshDepths() {
     guard let depths = try? broker.depths(of: consumedQueues) else { return }
     updateQueueMetrics(depths)
-    for index in pools.indices {
-      pools[index].depth = pools[index].configuration.queues.reduce(0) { $0 + (depths[$1] ?? 0) }
+    for pool in pools {
+      pool.depth = pool.configuration.queues.reduce(0) { $0 + (depths[$1] ?? 0) }
     }
   }
 
   /// Whether every pool of the current generation has reached its target with ready children.
   var allPoolsReady: Bool {
-    pools.allSatisfy { pool in
-      activeChildren(of: pool).filter(\.everReady).count >= pool.target
-    }
+    pools.allSatisfy { pool in census(of: pool).ready >= pool.target }
   }
 
   /// `celery: 2/4 busy, 12 queued; images: 0/1 busy, 0 queued`.
@@ -148,9 +133,8 @@ extension Supervisor {
     let outage = brokerHealth.isDown ? "broker unavailable, retrying; " : ""
     return outage
       + pools.map { pool in
-        let active = activeChildren(of: pool)
-        let busy = active.filter { $0.phase == .busy }.count
-        return "\(pool.name): \(busy)/\(active.count) busy, \(pool.depth) queued"
+        let census = census(of: pool)
+        return "\(pool.name): \(census.busy)/\(census.active) busy, \(pool.depth) queued"
       }.joined(separator: "; ")
   }
 }

@@ -11,8 +11,9 @@ extension Supervisor {
     case .success(let value):
       if message.workflow != nil {
         do {
-          pending.publishes += try WorkflowFollowUps.afterSuccess(
-            of: message, result: value, defaultQueue: defaultQueue(of:))
+          pending.publish(
+            contentsOf: try WorkflowFollowUps.afterSuccess(
+              of: message, result: value, defaultQueue: defaultQueue(of:)))
         } catch {
           fail(
             delivery,
@@ -21,7 +22,7 @@ extension Supervisor {
           return
         }
       }
-      tasksSucceeded += 1
+      totals.succeededOne()
       countTask(message, state: .success)
       recordTaskEvent(
         "task-succeeded", message,
@@ -34,7 +35,7 @@ extension Supervisor {
             retries: message.retries, headers: message.headers))
       }
       noteChordPart(message, ChordPartOutcome(taskID: message.id, state: .success, value: value))
-      pending.acknowledgements.append(delivery.tag)
+      pending.acknowledge(delivery.tag)
     case .failure(let failure):
       let policy = registry[message.name]?.defaults.retry
       if let policy, policy.shouldRetry(errorType: failure.type, retries: message.retries) {
@@ -85,21 +86,21 @@ extension Supervisor {
     next.eta = Date().addingTimeInterval(delay.seconds)
     logger.info(
       "task \(next.name)[\(next.id)] retry \(next.retries) in \(delay.shortDescription): \(reason)")
-    pending.publishes.append(next)
+    pending.publish(next)
     recordTaskEvent(
       "task-retried", next, ["exception": .string(reason), "traceback": .string("")])
     pending.record(
       TaskResultRecord(
         taskID: next.id, state: .retry, result: .string(reason), name: next.name,
         retries: next.retries))
-    pending.acknowledgements.append(delivery.tag)
+    pending.acknowledge(delivery.tag)
   }
 
   /// Stores FAILURE; with a dead-letter reason the message goes to dead-letter, otherwise it is
   /// acknowledged.
   func fail(_ delivery: Delivery, _ failure: TaskFailure, deadLetter reason: String?) {
     let message = delivery.message
-    tasksFailed += 1
+    totals.failedOne()
     countTask(message, state: .failure)
     recordTaskEvent(
       "task-failed", message,
@@ -114,16 +115,17 @@ extension Supervisor {
       message, ChordPartOutcome(taskID: message.id, state: .failure, failure: failure))
     if message.workflow?.errbacks != nil {
       do {
-        pending.publishes += try WorkflowFollowUps.afterFailure(
-          of: message, defaultQueue: defaultQueue(of:))
+        pending.publish(
+          contentsOf: try WorkflowFollowUps.afterFailure(
+            of: message, defaultQueue: defaultQueue(of:)))
       } catch {
         logger.error("task \(message.id): its link_error cannot be sent: \(error.message)")
       }
     }
     if let reason {
-      pending.deadLetters.append((delivery.tag, reason))
+      pending.deadLetter(delivery.tag, reason: reason)
     } else {
-      pending.acknowledgements.append(delivery.tag)
+      pending.acknowledge(delivery.tag)
     }
   }
 
@@ -146,7 +148,7 @@ extension Supervisor {
     if child.endReason == .terminated {
       logger.info(
         "task \(message.name)[\(message.id)] revoked and terminated (child \(child.pid) \(exit))")
-      pending.deferredStarted[message.id] = nil
+      pending.forgetStarted(taskID: message.id)
       settle(delivery, state: .revoked, failure: nil)
       return
     }
@@ -157,8 +159,8 @@ extension Supervisor {
       logger.warning(
         "task \(message.name)[\(message.id)] lost (\(why)): returning it to \(message.queue) (redelivery \(delivery.redeliveries + 1) of \(message.options.maxRedeliveries))"
       )
-      pending.deferredStarted[message.id] = nil
-      pending.redeliveries.append(delivery.tag)
+      pending.forgetStarted(taskID: message.id)
+      pending.redeliver(delivery.tag)
       countMetric(SupervisorMetrics.redeliveries, [("task", metricTaskName(message))])
     } else if message.options.requeuesWhenLost {
       fail(
@@ -178,57 +180,25 @@ extension Supervisor {
     pending.promoteStarted(now: clock.now)
     guard !pending.isEmpty else { return }
     let started = clock.now
+    var report = FlushReport()
+    let destination = OutcomeDestination(
+      broker: broker, backend: backend, chordCounter: chordCounter,
+      resultExpiry: configuration.resultExpiry, defaultQueue: defaultQueue(of:))
     do {
-      if !pending.chordParts.isEmpty, let counter = chordCounter {
-        // Parts are counted in the commit that stores their results and acknowledges them.
-        pending.completedChords += try counter.commit(
-          publishing: pending.publishes, results: pending.coalescedRecords,
-          expiresIn: configuration.resultExpiry, acknowledging: pending.acknowledgements,
-          chordParts: pending.chordParts)
-        pending.publishes.removeAll()
-        pending.records.removeAll()
-        pending.acknowledgements.removeAll()
-        pending.chordParts.removeAll()
-      }
-      if let committer = broker as? any OutcomeCommitting, committer.sharesStorage(with: backend) {
-        // Retries and next steps commit with the results and acknowledgements that cause them.
-        try committer.commit(
-          publishing: pending.publishes, results: pending.coalescedRecords,
-          expiresIn: configuration.resultExpiry, acknowledging: pending.acknowledgements)
-        pending.publishes.removeAll()
-        pending.records.removeAll()
-        pending.acknowledgements.removeAll()
-      }
-      if !pending.publishes.isEmpty {
-        try broker.publish(pending.publishes)
-        pending.publishes.removeAll()
-      }
-      if !pending.records.isEmpty {
-        try backend.store(pending.coalescedRecords, expiresIn: configuration.resultExpiry)
-        pending.records.removeAll()
-      }
-      if !pending.acknowledgements.isEmpty {
-        try broker.acknowledge(pending.acknowledgements)
-        pending.acknowledgements.removeAll()
-      }
-      if !pending.redeliveries.isEmpty {
-        try broker.release(pending.redeliveries, countAsRedelivery: true)
-        pending.redeliveries.removeAll()
-      }
-      if !pending.releases.isEmpty {
-        try broker.release(pending.releases, countAsRedelivery: false)
-        pending.releases.removeAll()
-      }
-      while let (tag, reason) = pending.deadLetters.first {
-        try broker.deadLetter(tag, reason: reason)
-        pending.deadLetters.removeFirst()
-        countMetric(SupervisorMetrics.deadLetters)
-      }
-      try finishChords()
+      try pending.flush(to: destination, report: &report)
       recordBrokerCall("commit", since: started)
       brokerSucceeded()
+      probe?.post(.flushed)
     } catch {
       brokerFailed("store outcomes (kept for the next try)", error)
+    }
+    countMetric(SupervisorMetrics.deadLetters, by: report.deadLettered)
+    for (groupID, finished) in report.chords {
+      if finished {
+        logger.info("chord \(groupID) complete: body sent")
+      } else {
+        logger.warning("chord \(groupID): claim lost, another worker finishes it")
+      }
     }
   }
 }

@@ -6,43 +6,44 @@ extension Supervisor {
   func maintainPools() {
     guard case .running = runState else { return }
     let now = clock.now
-    for index in pools.indices {
-      autoscale(poolIndex: index, now: now)
-      fillSlots(poolIndex: index, now: now)
-      retireSurplus(poolIndex: index)
+    for pool in pools {
+      autoscale(pool, now: now)
+      fillSlots(of: pool, now: now)
+      retireSurplus(of: pool)
     }
   }
 
   /// Children of the current generation that count toward a pool's size.
   func activeChildren(of pool: PoolState) -> [ChildProcess] {
-    children.values.filter {
-      $0.poolName == pool.name && $0.generation == generation && $0.isActive
-    }
+    children.active(in: pool.name, generation: generation)
   }
 
-  func fillSlots(poolIndex index: Int, now: ContinuousClock.Instant) {
-    let active = activeChildren(of: pools[index])
+  /// How the active children of `pool` are doing.
+  func census(of pool: PoolState) -> PoolCensus {
+    children.census(of: pool.name, generation: generation)
+  }
+
+  func fillSlots(of pool: PoolState, now: ContinuousClock.Instant) {
+    let active = activeChildren(of: pool)
     var used = Set(active.map(\.slot))
     var count = active.count
-    for (slot, due) in pools[index].pendingRestarts.sorted(by: { $0.key < $1.key }) {
+    for (slot, due) in pool.pendingRestarts.sorted(by: { $0.key < $1.key }) {
       guard due <= now else { used.insert(slot); count += 1; continue }
-      pools[index].pendingRestarts[slot] = nil
-      guard slot < pools[index].target, count < pools[index].target, !used.contains(slot) else {
-        continue
-      }
-      if spawnChild(poolIndex: index, slot: slot) { used.insert(slot); count += 1 }
+      pool.pendingRestarts[slot] = nil
+      guard slot < pool.target, count < pool.target, !used.contains(slot) else { continue }
+      if spawnChild(for: pool, slot: slot) { used.insert(slot); count += 1 }
     }
     var slot = 0
-    while count < pools[index].target, runState == .running {
+    while count < pool.target, runState == .running {
       while used.contains(slot) { slot += 1 }
       used.insert(slot)
-      if spawnChild(poolIndex: index, slot: slot) { count += 1 }
+      if spawnChild(for: pool, slot: slot) { count += 1 }
     }
   }
 
-  func retireSurplus(poolIndex index: Int) {
-    let active = activeChildren(of: pools[index])
-    let surplus = active.count - pools[index].target
+  func retireSurplus(of pool: PoolState) {
+    let active = activeChildren(of: pool)
+    let surplus = active.count - pool.target
     guard surplus > 0 else { return }
     let idle = active.filter { $0.phase == .idle }.sorted { $0.slot > $1.slot }
     for child in idle.prefix(surplus) {
@@ -52,10 +53,9 @@ extension Supervisor {
   }
 
   /// Samples the queue depth of an autoscaling pool and applies the policy's decision.
-  func autoscale(poolIndex index: Int, now: ContinuousClock.Instant) {
-    guard pools[index].autoscaler != nil, now >= pools[index].nextAutoscaleSample else { return }
-    pools[index].nextAutoscaleSample = now + configuration.autoscaleInterval
-    let pool = pools[index]
+  func autoscale(_ pool: PoolState, now: ContinuousClock.Instant) {
+    guard pool.autoscaler != nil, now >= pool.nextAutoscaleSample else { return }
+    pool.nextAutoscaleSample = now + configuration.autoscaleInterval
     let depth: Int
     do {
       depth = try broker.depths(of: pool.configuration.queues).values.reduce(0, +)
@@ -63,24 +63,22 @@ extension Supervisor {
       brokerFailed("read the depth of \(pool.name)", error)
       return
     }
-    pools[index].depth = depth
-    let active = activeChildren(of: pool)
-    let busy = active.filter { $0.phase == .busy }.count
-    let idle = active.filter { $0.phase == .idle }.count
+    pool.depth = depth
+    let census = census(of: pool)
     let snapshot = AutoscalerSnapshot(
-      queueDepth: depth, inFlight: busy + pool.reserved.count, busyChildren: busy,
-      idleChildren: idle,
-      totalChildren: max(active.count + pool.pendingRestarts.count, pool.target))
-    let decision = pools[index].autoscaler!.decide(snapshot, now: policyTime(now))
+      queueDepth: depth, inFlight: census.busy + pool.reserved.count, busyChildren: census.busy,
+      idleChildren: census.idle,
+      totalChildren: max(census.active + pool.pendingRestarts.count, pool.target))
+    guard let decision = pool.autoscaler?.decide(snapshot, now: policyTime(now)) else { return }
     switch decision {
     case .hold:
       break
     case .spawn(let count, let reason):
-      pools[index].target = min(pool.target + count, pool.configuration.maximum)
-      logger.info("autoscale \(pool.name): \(reason) → target \(pools[index].target)")
+      pool.target = min(pool.target + count, pool.configuration.maximum)
+      logger.info("autoscale \(pool.name): \(reason) → target \(pool.target)")
     case .retire(let count, let reason):
-      pools[index].target = max(pool.target - count, pool.configuration.minimum)
-      logger.info("autoscale \(pool.name): \(reason) → target \(pools[index].target)")
+      pool.target = max(pool.target - count, pool.configuration.minimum)
+      logger.info("autoscale \(pool.name): \(reason) → target \(pool.target)")
     }
   }
 
@@ -89,17 +87,16 @@ extension Supervisor {
   /// ``WorkerConfiguration/maximumPoolSize``, however often it is asked.
   func resizePools(by delta: Int) {
     let limit = WorkerConfiguration.maximumPoolSize
-    for index in pools.indices {
-      var pool = pools[index].configuration
-      pool.minimum = min(max(1, pool.minimum + delta), limit)
-      pool.maximum = min(max(pool.minimum, pool.maximum + delta), limit)
-      pools[index].configuration = pool
-      pools[index].target = min(max(pools[index].target + delta, pool.minimum), pool.maximum)
-      if pools[index].autoscaler != nil, let resized = makeAutoscaler(pool) {
-        pools[index].autoscaler?.configuration = resized.configuration
+    for pool in pools {
+      var bounds = pool.configuration
+      bounds.minimum = min(max(1, bounds.minimum + delta), limit)
+      bounds.maximum = min(max(bounds.minimum, bounds.maximum + delta), limit)
+      pool.configuration = bounds
+      pool.target = min(max(pool.target + delta, bounds.minimum), bounds.maximum)
+      if pool.autoscaler != nil, let resized = makeAutoscaler(bounds) {
+        pool.autoscaler?.configuration = resized.configuration
       }
-      logger.info(
-        "\(pool.name): target \(pools[index].target) children (\(delta > 0 ? "TTIN" : "TTOU"))")
+      logger.info("\(pool.name): target \(pool.target) children (\(delta > 0 ? "TTIN" : "TTOU"))")
     }
   }
 }

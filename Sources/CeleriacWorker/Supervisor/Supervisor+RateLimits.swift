@@ -58,8 +58,8 @@ extension Supervisor {
       "task \(message.name)[\(message.id)] over its rate limit \(limit) (\(task.defaults.rateLimitScope)): back to the broker until its slot in \(String(format: "%.3f", slot - now)) s"
     )
     noteRateLimitWakeup(clock.now + .seconds(fractional: max(0, due - now)))
-    pending.publishes.append(later)
-    pending.acknowledgements.append(delivery.tag)
+    pending.publish(later)
+    pending.acknowledge(delivery.tag)
     return true
   }
 

@@ -52,7 +52,7 @@ extension Supervisor {
       return .array(activeTasks())
     case "reserved":
       return .array(
-        pools.flatMap(\.reserved).map { taskInfo($0.message, acknowledged: false) })
+        pools.reserved.map { taskInfo($0.message, acknowledged: false) })
     case "scheduled":
       // Tasks with an ETA wait in the broker (Redis: a sorted set; SQLite: the row's due
       // time), never in a worker's memory: none is held here.
@@ -90,9 +90,9 @@ extension Supervisor {
       return revoke(request.arguments)
     case "enable_events", "disable_events":
       setEvents(request.method == "enable_events")
-      return ["ok": .string("task events \(eventsEnabled ? "enabled" : "disabled")")]
+      return ["ok": .string("task events \(events.isEnabled ? "enabled" : "disabled")")]
     case "conf":
-      return ["task_send_sent_event": false, "worker_send_task_events": .bool(eventsEnabled)]
+      return ["task_send_sent_event": false, "worker_send_task_events": .bool(events.isEnabled)]
     case "shutdown":
       logger.info("remote control: warm shutdown")
       beginWarmShutdown()
@@ -103,7 +103,7 @@ extension Supervisor {
   }
 
   func activeTasks() -> [JSONValue] {
-    children.values.compactMap { child in
+    children.all.compactMap { child in
       guard let assignment = child.assignment else { return nil }
       var info = taskInfo(assignment.delivery.message, acknowledged: true)
       if case .object(var fields) = info {
@@ -130,14 +130,14 @@ extension Supervisor {
   }
 
   private func stats() -> JSONValue {
-    let processes = children.values.map { JSONValue.int(Int64($0.pid)) }
+    let processes = children.all.map { JSONValue.int(Int64($0.pid)) }
     return [
       "pid": .int(Int64(getpid())),
       "uptime": .int(Int64(Date().timeIntervalSince(startedAt))),
       // Celery's shape: tasks accepted, by name; Celeriac's outcome totals beside it.
-      "total": .object(tasksStartedByName.mapValues { .int(Int64($0)) }),
+      "total": .object(totals.startedByName.mapValues { .int(Int64($0)) }),
       "celeriac": [
-        "succeeded": .int(Int64(tasksSucceeded)), "failed": .int(Int64(tasksFailed)),
+        "succeeded": .int(Int64(totals.succeeded)), "failed": .int(Int64(totals.failed)),
       ],
       "pool": [
         "implementation": "celeriac:prefork",
@@ -165,12 +165,12 @@ extension Supervisor {
     for id in ids { revokedTaskIDs.insert(id) }
     if case .bool(true)? = arguments["terminate"] {
       let signal = Self.signalNumber(arguments["signal"]?.stringValue) ?? SIGTERM
-      for child in children.values {
+      for child in children.all {
         guard let assignment = child.assignment, ids.contains(assignment.delivery.message.id)
         else { continue }
         logger.info("remote control: terminating task \(assignment.delivery.message.id)")
         child.endReason = .terminated
-        kill(child.pid, signal)
+        spawner.signal(child.pid, signal)
       }
     }
     return [

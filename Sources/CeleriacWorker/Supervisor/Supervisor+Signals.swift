@@ -8,7 +8,8 @@ import Foundation
 extension Supervisor {
   /// Acts on the signals recorded since the last turn.
   func handleSignals() {
-    for signal in SignalQueue.drain() {
+    for signal in signals.drain() {
+      probe?.post(.signal(signal))
       switch signal {
       case .term:
         logger.info("SIGTERM: warm shutdown")
@@ -43,21 +44,21 @@ extension Supervisor {
   func beginWarmShutdown() {
     guard case .running = runState else { return }
     runState = .warmShutdown(deadline: clock.now + configuration.gracefulTimeout)
-    notifier.stopping(status: "stopping: \(busyCount) tasks finishing")
-    for index in pools.indices { releaseReserved(poolIndex: index) }
-    for child in children.values { retire(child) }
+    systemd.notifier.stopping(status: "stopping: \(children.busyCount) tasks finishing")
+    for pool in pools { releaseReserved(of: pool) }
+    for child in children.all { retire(child) }
   }
 
   /// Ends running tasks now (handled as lost), then exits.
   func beginColdShutdown() {
     if runState == .coldShutdown { return }
     runState = .coldShutdown
-    notifier.stopping(status: "stopping now")
-    for index in pools.indices { releaseReserved(poolIndex: index) }
-    for child in children.values {
+    systemd.notifier.stopping(status: "stopping now")
+    for pool in pools { releaseReserved(of: pool) }
+    for child in children.all {
       child.endReason = .coldShutdown
       child.phase = .stopping
-      kill(child.pid, SIGKILL)
+      spawner.signal(child.pid, SIGKILL)
     }
   }
 
@@ -67,15 +68,12 @@ extension Supervisor {
     guard case .warmShutdown(let deadline) = runState else { return }
     let now = clock.now
     if now >= deadline, !children.isEmpty {
-      logger.warning("graceful timeout passed with \(busyCount) tasks running: cold shutdown")
+      logger.warning(
+        "graceful timeout passed with \(children.busyCount) tasks running: cold shutdown")
       beginColdShutdown()
       return
     }
-    if now >= nextTimeoutExtension {
-      nextTimeoutExtension = now + .seconds(5)
-      notifier.extendTimeout(by: .seconds(15))
-      notifier.status("stopping: \(busyCount) tasks finishing")
-    }
+    systemd.extendStopIfDue(now: now, status: "stopping: \(children.busyCount) tasks finishing")
   }
 
   /// SIGHUP: re-reads the configuration, starts a new generation of children from the binary
@@ -91,25 +89,25 @@ extension Supervisor {
         return
       }
     }
-    notifier.reloading()
+    systemd.notifier.reloading()
     reloadInProgress = true
     generation += 1
     logger.info("SIGHUP: reloading; starting generation \(generation)")
     configuration = next
     let previous = pools
-    pools = next.pools.map { pool in
-      var state = makePoolState(pool)
-      if let old = previous.first(where: { $0.name == pool.name }) {
-        state.restartPolicy = old.restartPolicy
-        state.reserved = old.reserved
-      }
-      return state
+    pools = PoolTable(
+      next.pools.map { pool in
+        let state = makePoolState(pool)
+        if let old = previous[pool.name] {
+          state.restartPolicy = old.restartPolicy
+          state.reserved = old.reserved
+        }
+        return state
+      })
+    for old in previous where pools[old.name] == nil && !old.reserved.isEmpty {
+      pending.release(old.reserved.map(\.tag))
     }
-    let kept = Set(pools.map(\.name))
-    for old in previous where !kept.contains(old.name) && !old.reserved.isEmpty {
-      pending.releases += old.reserved.map(\.tag)
-    }
-    for child in children.values { retire(child) }
+    for child in children.all { retire(child) }
   }
 
   /// SIGUSR1: logs each pool and each child (pid, age, task, runtime).
@@ -120,7 +118,7 @@ extension Supervisor {
         "pool \(pool.name): target \(pool.target) [\(pool.configuration.minimum)..\(pool.configuration.maximum)], depth \(pool.depth), \(pool.reserved.count) reserved, restarts pending \(pool.pendingRestarts.count)"
       )
     }
-    for child in children.values.sorted(by: { $0.pid < $1.pid }) {
+    for child in children.byAscendingPID {
       var line =
         "  child \(child.pid) \(child.poolName) slot \(child.slot) gen \(child.generation) \(child.phase.rawValue), age \((now - child.spawnedAt).shortDescription), \(child.tasksCompleted) tasks"
       if let assignment = child.assignment {
@@ -140,6 +138,4 @@ extension Supervisor {
     logger.warning("SIGUSR2 with the test hang switch on: the loop hangs now")
     while true { sleep(3600) }
   }
-
-  var busyCount: Int { children.values.filter { $0.assignment != nil }.count }
 }

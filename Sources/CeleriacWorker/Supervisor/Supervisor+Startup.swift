@@ -50,9 +50,9 @@ extension Supervisor {
             "waiting for the broker (attempt \(attempt), next in \(delay.shortDescription)): \(error)"
           )
         }
-        notifier.status("waiting for the broker (attempt \(attempt)): \(error)")
-        notifier.extendTimeout(by: delay + .seconds(10))
-        notifier.watchdogPing()
+        systemd.notifier.status("waiting for the broker (attempt \(attempt)): \(error)")
+        systemd.notifier.extendTimeout(by: delay + .seconds(10))
+        systemd.notifier.watchdogPing()
         if shutdownRequested(within: delay) { return .stopped }
       }
     }
@@ -63,6 +63,6 @@ extension Supervisor {
     var descriptor = pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)
     _ = poll(&descriptor, 1, Int32(clamping: duration.wholeMilliseconds))
     guard descriptor.revents != 0 else { return false }
-    return SignalQueue.drain().contains { [.term, .int, .quit].contains($0) }
+    return signals.drain().contains { [.term, .int, .quit].contains($0) }
   }
 }

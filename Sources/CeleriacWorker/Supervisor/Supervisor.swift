@@ -38,10 +38,26 @@ public final class Supervisor {
     case coldShutdown
   }
 
+  // MARK: What it was given
+
   var configuration: WorkerConfiguration
   let registry: TaskRegistry
   /// Opens the broker and backend; called by ``run()`` once the first children are spawning.
   let connect: @Sendable () throws -> Connection
+  let spawner: any ProcessSpawner
+  let signals: any SignalSource
+  let executablePath: String
+  let childArguments: [String]
+  let reloadConfiguration: ConfigurationLoader?
+  let consumer: ConsumerIdentity
+  var logger: Logger
+  let clock = ContinuousClock()
+  /// Where the policies' ``MonotonicTime`` starts.
+  let origin = ContinuousClock.now
+  let startedAt = Date()
+
+  // MARK: The broker
+
   var connection: Connection?
   /// The broker (only after ``run()`` connected).
   var broker: any Broker { connected.broker }
@@ -51,66 +67,55 @@ public final class Supervisor {
     guard let connection else { preconditionFailure("the broker is used before run() connected") }
     return connection
   }
-  let spawner: any ProcessSpawner
-  let executablePath: String
-  let childArguments: [String]
-  let reloadConfiguration: ConfigurationLoader?
-  let consumer: ConsumerIdentity
-  let notifier = SystemdNotifier()
-  var logger: Logger
-  let clock = ContinuousClock()
-  /// Where the policies' ``MonotonicTime`` starts.
-  let origin = ContinuousClock.now
-
-  var pools: [PoolState] = []
-  var children: [Int32: ChildProcess] = [:]
-  var generation = 0
-  var runState = RunState.running
-  var exitStatus = ExitStatus.clean
-  var exitReason: String?
-  var signalFD: Int32 = -1
   /// Readable when the broker may have new tasks (nil: the broker offers none; poll instead).
   var brokerChanges: (any ChangeSignal)?
+  var brokerHealth = BrokerHealth()
+  /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
+  var controlChannel: (any ControlChannel)?
+  var nextControlPoll: ContinuousClock.Instant
+  /// When the lease was last renewed; reserved tasks are started only under a fresh lease.
+  var leaseRenewedAt: ContinuousClock.Instant
+  var nextHousekeeping: ContinuousClock.Instant
+  var idlePollInterval: Duration = .zero
+
+  // MARK: Pools and children
+
+  var pools = PoolTable()
+  var children = ChildTable()
+  var generation = 0
+
+  // MARK: Outcomes
+
   var pending = PendingWrites()
+  var totals = TaskTotals()
+  /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
+  var revokedTaskIDs = RecentTaskIDs()
   /// Per-worker rate limits (``RateLimiter``).
   var rateLimiter = RateLimiter()
   /// Rate limits set by remote control, by task name (registered names only).
   var rateLimitOverrides: [String: RateLimitSetting] = [:]
   /// When deferred rate-limited tasks are due again: the loop wakes then to claim them.
   var rateLimitWakeups: [ContinuousClock.Instant] = []
-  var idlePollInterval: Duration = .zero
-  var announcedReady = false
-  var reloadInProgress = false
-  var nextHousekeeping: ContinuousClock.Instant
-  /// When the lease was last renewed; reserved tasks are started only under a fresh lease.
-  var leaseRenewedAt: ContinuousClock.Instant
-  var nextStatus: ContinuousClock.Instant
-  var nextWatchdog: ContinuousClock.Instant
-  var nextTimeoutExtension: ContinuousClock.Instant
-  var lastStatus = ""
-  var interruptCount = 0
-  var brokerHealth = BrokerHealth()
-  /// Why ``run()`` returned ``ExitStatus/brokerUnavailable``, in one line.
-  public internal(set) var startupError: String?
-  var tasksSucceeded = 0
-  var tasksFailed = 0
-  let startedAt = Date()
-  /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
-  var controlChannel: (any ControlChannel)?
-  var nextControlPoll: ContinuousClock.Instant
-  /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
-  var revokedTaskIDs = RecentTaskIDs()
-  /// Tasks handed to a child, by name (registered names only): Celery's `stats.total`.
-  var tasksStartedByName: [String: Int] = [:]
+
+  // MARK: Reporting
+
+  var systemd: SystemdReporter
+  var events: EventRecorder
   /// What ``SupervisorMetrics`` recorded handles for (used only with `recordsMetrics`).
   var metrics = SupervisorMetrics()
-  /// Celery's events (`-E`): whether they are sent, the recorded ones, their Lamport clock.
-  var eventsEnabled = false
-  var pendingEvents: [WorkerEvent] = []
-  var eventClock = 0
-  var nextEventHeartbeat: ContinuousClock.Instant
-  /// When held events may be sent next (see ``eventFlushInterval``).
-  var nextEventFlush: ContinuousClock.Instant
+
+  // MARK: Life cycle
+
+  var runState = RunState.running
+  var reloadInProgress = false
+  var interruptCount = 0
+  var signalFD: Int32 = -1
+  var exitStatus = ExitStatus.clean
+  var exitReason: String?
+  /// Why ``run()`` returned ``ExitStatus/brokerUnavailable``, in one line.
+  public internal(set) var startupError: String?
+  /// Told of what the loop does, for tests that await it (nil in production).
+  let probe: SupervisorProbe?
 
   /// Creates a supervisor; nothing starts until ``run()``.
   ///
@@ -125,12 +130,15 @@ public final class Supervisor {
     connect: @escaping @Sendable () throws -> Connection, executablePath: String,
     childArguments: [String], logger: Logger,
     spawner: any ProcessSpawner = PosixProcessSpawner(),
-    reloadConfiguration: ConfigurationLoader? = nil
+    signals: any SignalSource = ProcessSignals(),
+    reloadConfiguration: ConfigurationLoader? = nil, probe: SupervisorProbe? = nil
   ) {
     self.configuration = configuration
     self.registry = registry
     self.connect = connect
     self.spawner = spawner
+    self.signals = signals
+    self.probe = probe
     self.executablePath = executablePath
     self.childArguments = childArguments
     self.reloadConfiguration = reloadConfiguration
@@ -141,32 +149,29 @@ public final class Supervisor {
     let now = clock.now
     nextHousekeeping = now
     leaseRenewedAt = now
-    nextStatus = now
-    nextWatchdog = now
-    nextTimeoutExtension = now
     nextControlPoll = now
-    nextEventHeartbeat = now
-    nextEventFlush = now
+    systemd = SystemdReporter(now: now)
+    events = EventRecorder(hostname: configuration.hostname, now: now)
   }
 
   /// Runs until shutdown and returns how it ended.
   public func run() -> ExitStatus {
     do {
-      signalFD = try SignalQueue.install()
+      signalFD = try signals.open()
     } catch {
       startupError = "\(error)"
       return .brokerUnavailable
     }
-    pools = configuration.pools.map(makePoolState)
+    pools = PoolTable(configuration.pools.map(makePoolState))
     spawnInitialChildren()
     switch openBroker() {
     case .opened:
       break
     case .gaveUp:
-      for child in children.values { kill(child.pid, SIGKILL) }
+      killAllChildren()
       return .brokerUnavailable
     case .stopped:
-      for child in children.values { kill(child.pid, SIGKILL) }
+      killAllChildren()
       logger.info("supervisor exiting (clean): stopped while waiting for the broker")
       return .clean
     }
@@ -179,7 +184,8 @@ public final class Supervisor {
     controlChannel?.close()
     publishWorkerStatus(state: .stopped)
     logger.info(
-      "supervisor exiting (\(exitStatus)): \(tasksSucceeded) succeeded, \(tasksFailed) failed")
+      "supervisor exiting (\(exitStatus)): \(totals.succeeded) succeeded, \(totals.failed) failed")
+    probe?.post(.exited(exitStatus))
     return exitStatus
   }
 
@@ -201,7 +207,13 @@ public final class Supervisor {
   /// Spawns every pool's first children before the broker is opened.
   func spawnInitialChildren() {
     let now = clock.now
-    for index in pools.indices { fillSlots(poolIndex: index, now: now) }
+    for pool in pools { fillSlots(of: pool, now: now) }
+  }
+
+  /// Kills every child at once (the broker never opened: nothing runs yet). The kernel
+  /// reaps them after this process exits (PR_SET_PDEATHSIG ends any that outlive it).
+  func killAllChildren() {
+    for child in children.all { spawner.signal(child.pid, SIGKILL) }
   }
 
   /// One turn of the loop: wait for something to happen, then act on everything that did.

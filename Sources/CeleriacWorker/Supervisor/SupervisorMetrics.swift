@@ -113,22 +113,12 @@ extension Supervisor {
   func updatePoolMetrics() {
     guard configuration.recordsMetrics else { return }
     for pool in pools {
-      var busy = 0
-      var idle = 0
-      var starting = 0
-      for child in children.values
-      where child.poolName == pool.name && child.generation == generation {
-        switch child.phase {
-        case .busy: busy += 1
-        case .idle: idle += 1
-        case .starting: starting += 1
-        case .stopping: break
-        }
+      let phases = children.phaseCounts(of: pool.name, generation: generation)
+      for phase in [ChildProcess.Phase.busy, .idle, .starting] {
+        metrics.set(
+          SupervisorMetrics.children, [("pool", pool.name), ("state", phase.rawValue)],
+          to: phases[phase] ?? 0)
       }
-      metrics.set(SupervisorMetrics.children, [("pool", pool.name), ("state", "busy")], to: busy)
-      metrics.set(SupervisorMetrics.children, [("pool", pool.name), ("state", "idle")], to: idle)
-      metrics.set(
-        SupervisorMetrics.children, [("pool", pool.name), ("state", "starting")], to: starting)
       metrics.set(SupervisorMetrics.target, [("pool", pool.name)], to: pool.target)
       metrics.set(
         SupervisorMetrics.bounds, [("pool", pool.name), ("bound", "min")],

@@ -18,7 +18,7 @@ extension Supervisor {
     if let brokerChanges, runState == .running, isWaitingForWork {
       descriptors.append(pollfd(fd: brokerChanges.descriptor, events: Int16(POLLIN), revents: 0))
     }
-    for child in children.values {
+    for child in children.all {
       descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
       descriptors.append(pollfd(fd: child.pidFD, events: Int16(POLLIN), revents: 0))
     }
@@ -39,13 +39,12 @@ extension Supervisor {
   /// The longest the loop may sleep before some timer is due.
   func nextTimeout() -> Duration {
     let now = clock.now
-    var deadline = min(nextHousekeeping, nextStatus)
-    if notifier.watchdogInterval != nil { deadline = min(deadline, nextWatchdog) }
+    var deadline = min(nextHousekeeping, systemd.nextDue)
     for pool in pools {
       if let restart = pool.pendingRestarts.values.min() { deadline = min(deadline, restart) }
       if pool.autoscaler != nil { deadline = min(deadline, pool.nextAutoscaleSample) }
     }
-    for child in children.values {
+    for child in children.all {
       deadline = min(deadline, child.lastHeartbeat + configuration.childTimeout)
       if let hard = child.assignment?.hardDeadline { deadline = min(deadline, hard) }
       if let kill = child.killDeadline { deadline = min(deadline, kill) }
@@ -55,9 +54,9 @@ extension Supervisor {
     }
     if let started = pending.nextStartedDue { deadline = min(deadline, started) }
     if let slot = nextRateLimitWakeup() { deadline = min(deadline, slot) }
-    if !pendingEvents.isEmpty { deadline = min(deadline, nextEventFlush) }
+    if let flush = events.nextFlushDue { deadline = min(deadline, flush) }
     var timeout = max(.zero, deadline - now)
-    if case .running = runState, hasIdleChildren {
+    if case .running = runState, children.hasAvailable() {
       timeout = min(timeout, idlePollInterval)
     }
     return min(timeout, .seconds(1))
@@ -65,15 +64,6 @@ extension Supervisor {
 
   /// Whether some pool has an idle child and found its queues empty at the last claim.
   var isWaitingForWork: Bool {
-    pools.contains { pool in
-      pool.queueLooksEmpty
-        && children.values.contains {
-          $0.poolName == pool.name && $0.isAvailable
-        }
-    }
-  }
-
-  var hasIdleChildren: Bool {
-    children.values.contains(where: \.isAvailable)
+    pools.contains { pool in pool.queueLooksEmpty && children.hasAvailable(in: pool.name) }
   }
 }
