@@ -84,7 +84,7 @@ final class BlockingRedisConnection {
       throw RedisError(
         code: .closed,
         message:
-          "connection to Redis at \(url.endpoint) failed: \(String(cString: strerror(failure)))")
+          "connection to Redis at \(url.endpoint) failed: \(RedisError.errnoText(failure))")
     }
   }
 
@@ -107,7 +107,7 @@ final class BlockingRedisConnection {
         return
       }
       if count < 0 && errno == EINTR { continue }
-      let reason = count == 0 ? "closed by the server" : String(cString: strerror(errno))
+      let reason = count == 0 ? "closed by the server" : RedisError.errnoText(errno)
       throw RedisError(
         code: .closed, message: "connection to Redis at \(url.endpoint) failed: \(reason)")
     }
@@ -175,7 +175,7 @@ final class BlockingRedisConnection {
     throw RedisError(
       code: .connectionFailed,
       message:
-        "cannot connect to Redis at \(url.endpoint): \(String(cString: strerror(lastError)).lowercased())"
+        "cannot connect to Redis at \(url.endpoint): \(RedisError.errnoText(lastError))"
     )
   }
 }

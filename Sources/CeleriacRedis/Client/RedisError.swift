@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -108,9 +109,10 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     return reasons.joined(separator: ", ")
   }
 
+  /// `strerror`'s text for `code` with a lowercase first letter, to go after a colon
+  /// ("connection refused").
   static func errnoText(_ code: CInt) -> String {
-    guard let cString = strerror(code) else { return "errno \(code)" }
-    let text = String(cString: cString)
+    let text = Errno(rawValue: code).description
     guard let first = text.first else { return "errno \(code)" }
     return first.lowercased() + text.dropFirst()
   }

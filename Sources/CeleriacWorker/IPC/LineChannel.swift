@@ -1,5 +1,6 @@
 import CeleriacCore
 import Foundation
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -89,7 +90,7 @@ public final class LineChannel: @unchecked Sendable {
             continue
           }
           throw CeleriacError(
-            .protocolError, "write to peer failed: \(String(cString: strerror(errno)))")
+            .protocolError, "write to peer failed: \(Errno(rawValue: errno))")
         }
         offset += sent
       }

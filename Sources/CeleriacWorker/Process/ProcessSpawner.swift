@@ -1,6 +1,7 @@
 import CShims
 import CeleriacCore
 import Foundation
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -98,7 +99,7 @@ public struct PosixProcessSpawner: ProcessSpawner {
     var sockets: [Int32] = [0, 0]
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &sockets) == 0
     else {
-      throw CeleriacError(.spawnFailed, "socketpair failed: \(String(cString: strerror(errno)))")
+      throw CeleriacError(.spawnFailed, "socketpair failed: \(Errno(rawValue: errno))")
     }
     let argv = ([executable] + arguments).map { strdup($0) }
     let envp = Self.childEnvironment(environment)
@@ -120,11 +121,11 @@ public struct PosixProcessSpawner: ProcessSpawner {
     guard status == 0 else {
       close(sockets[0])
       throw CeleriacError(
-        .spawnFailed, "cannot start child '\(executable)': \(String(cString: strerror(status)))")
+        .spawnFailed, "cannot start child '\(executable)': \(Errno(rawValue: status))")
     }
     let pidFD = celeriac_pidfd_open(pid)
     guard pidFD >= 0 else {
-      let reason = String(cString: strerror(errno))
+      let reason = Errno(rawValue: errno)
       kill(pid, SIGKILL)
       // Reaped here: nothing else will (the supervisor learns of exits through pidfds).
       _ = waitpid(pid, nil, 0)
