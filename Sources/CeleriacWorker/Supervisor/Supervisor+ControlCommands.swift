@@ -53,8 +53,7 @@ extension Supervisor {
     guard let name = arguments["task_name"]?.stringValue, registry[name] != nil else {
       return ["error": "unknown task"]
     }
-    rateLimitOverrides[name] = setting
-    rateLimiter.reset(name)
+    rateLimits.set(setting, for: name)
     switch setting {
     case .unlimited:
       logger.info("remote control: rate limits disabled for tasks of type \(name)")

@@ -53,7 +53,7 @@ extension Supervisor {
       deadline = min(deadline, shutdownDeadline)
     }
     if let started = pending.nextStartedDue { deadline = min(deadline, started) }
-    if let slot = nextRateLimitWakeup() { deadline = min(deadline, slot) }
+    if let slot = rateLimits.nextWakeup(after: now) { deadline = min(deadline, slot) }
     if let flush = events.nextFlushDue { deadline = min(deadline, flush) }
     var timeout = max(.zero, deadline - now)
     if case .running = runState, children.hasAvailable() {

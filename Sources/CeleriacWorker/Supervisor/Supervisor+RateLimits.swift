@@ -10,11 +10,7 @@ extension Supervisor {
   /// The rate limit that applies to `name` now: the one set by remote control
   /// (`rate_limit`), else the task's declared one; `nil`: none.
   func currentRateLimit(of name: String) -> RateLimit? {
-    switch rateLimitOverrides[name] {
-    case .limited(let limit)?: return limit
-    case .unlimited?: return nil
-    case nil: return registry[name]?.defaults.rateLimit
-    }
+    rateLimits.limit(of: name, declared: registry[name]?.defaults.rateLimit)
   }
 
   /// Sends a task over its rate limit back to the broker with its reserved slot as ETA
@@ -42,10 +38,10 @@ extension Supervisor {
       } catch {
         brokerFailed("take a global rate slot for \(message.name)", error)
         header = RateLimiter.slotHeader
-        slot = rateLimiter.slot(for: message, limit: limit, now: now)
+        slot = rateLimits.slot(for: message, limit: limit, now: now)
       }
     } else {
-      slot = rateLimiter.slot(for: message, limit: limit, now: now)
+      slot = rateLimits.slot(for: message, limit: limit, now: now)
     }
     guard let slot else { return false }
     var later = message
@@ -57,35 +53,9 @@ extension Supervisor {
     logger.debug(
       "task \(message.name)[\(message.id)] over its rate limit \(limit) (\(task.defaults.rateLimitScope)): back to the broker until its slot in \(String(format: "%.3f", slot - now)) s"
     )
-    noteRateLimitWakeup(clock.now + .seconds(fractional: max(0, due - now)))
+    rateLimits.noteWakeup(clock.now + .seconds(fractional: max(0, due - now)))
     pending.publish(later)
     pending.acknowledge(delivery.tag)
     return true
-  }
-
-  /// The most wake-ups kept for deferred tasks: only the earliest matter, and a backlog of
-  /// rate-limited tasks must not grow the list (nor the scan of it every turn) without end. A
-  /// task whose wake-up is not kept is still claimed by the next poll after its ETA.
-  static let maximumRateLimitWakeups = 1_000
-
-  /// Keeps `wakeup`, dropping the latest one kept when the list is full.
-  func noteRateLimitWakeup(_ wakeup: ContinuousClock.Instant) {
-    guard rateLimitWakeups.count >= Self.maximumRateLimitWakeups else {
-      rateLimitWakeups.append(wakeup)
-      return
-    }
-    guard
-      let latest = rateLimitWakeups.indices.max(by: { rateLimitWakeups[$0] < rateLimitWakeups[$1] }
-      ),
-      wakeup < rateLimitWakeups[latest]
-    else { return }
-    rateLimitWakeups[latest] = wakeup
-  }
-
-  /// The earliest wake-up for a deferred task still to come (past ones are dropped).
-  func nextRateLimitWakeup() -> ContinuousClock.Instant? {
-    let now = clock.now
-    rateLimitWakeups.removeAll { $0 <= now }
-    return rateLimitWakeups.min()
   }
 }

@@ -90,12 +90,7 @@ public final class Supervisor {
   var totals = TaskTotals()
   /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
   var revokedTaskIDs = RecentTaskIDs()
-  /// Per-worker rate limits (``RateLimiter``).
-  var rateLimiter = RateLimiter()
-  /// Rate limits set by remote control, by task name (registered names only).
-  var rateLimitOverrides: [String: RateLimitSetting] = [:]
-  /// When deferred rate-limited tasks are due again: the loop wakes then to claim them.
-  var rateLimitWakeups: [ContinuousClock.Instant] = []
+  var rateLimits = WorkerRateLimits()
 
   // MARK: Reporting
 
