@@ -26,8 +26,11 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CELERIAC = os.path.join(ROOT, ".build", "release", "celeriac")
-CELERIAC_BENCH = os.path.join(ROOT, ".build", "release", "celeriac-bench")
+# CELERIAC_BINARY / CELERIAC_BENCH_BINARY run other builds (e.g. a copy of the previous
+# release build, with --no-build, for a before/after table).
+CELERIAC = os.environ.get("CELERIAC_BINARY") or os.path.join(ROOT, ".build", "release", "celeriac")
+CELERIAC_BENCH = (os.environ.get("CELERIAC_BENCH_BINARY")
+                  or os.path.join(ROOT, ".build", "release", "celeriac-bench"))
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 CELERY = os.path.join(ROOT, ".venv", "bin", "celery")
 CELERY_APP_DIR = os.path.join(ROOT, "Scripts", "benchlib", "celery_app")
