@@ -3,27 +3,18 @@ import Celeriac
 
 /// The `celeriac control` verbs, sent to every live worker.
 extension RemoteControlVerb {
-  static let revoke = RemoteControlVerb(
-    "revoke", abstract: "Revoke tasks; with --terminate, signal the child running one.")
-  static let poolGrow = RemoteControlVerb(
-    "pool-grow", abstract: "Add N children to each worker's pools.")
-  static let poolShrink = RemoteControlVerb(
-    "pool-shrink", abstract: "Remove N children from each worker's pools.")
-  static let shutdown = RemoteControlVerb(
-    "shutdown", abstract: "Shut the workers down warmly (running tasks finish).")
-  static let enableEvents = RemoteControlVerb(
-    "enable-events", abstract: "Make the workers send Celery's task events.")
-  static let disableEvents = RemoteControlVerb(
-    "disable-events", abstract: "Stop the workers' task events.")
-  static let rateLimit = RemoteControlVerb(
-    "rate-limit",
-    abstract: "Set a task's rate limit on every worker (10/s, 5/m, 100/h; 0 lifts it).")
-  static let autoscale = RemoteControlVerb(
-    "autoscale", abstract: "Set the autoscaler's bounds of each worker's pools.")
-  static let addConsumer = RemoteControlVerb(
-    "add-consumer", abstract: "Make the workers consume another queue.")
-  static let cancelConsumer = RemoteControlVerb(
-    "cancel-consumer", abstract: "Make the workers stop consuming a queue.")
+  static let revoke = Self(
+    "revoke", "Revoke tasks; with --terminate, signal the child running one.")
+  static let poolGrow = Self("pool-grow", "Add N children to each worker's pools.")
+  static let poolShrink = Self("pool-shrink", "Remove N children from each worker's pools.")
+  static let shutdown = Self("shutdown", "Shut the workers down warmly (running tasks finish).")
+  static let enableEvents = Self("enable-events", "Make the workers send Celery's task events.")
+  static let disableEvents = Self("disable-events", "Stop the workers' task events.")
+  static let rateLimit = Self(
+    "rate-limit", "Set a task's rate limit on every worker (10/s, 5/m, 100/h; 0 lifts it).")
+  static let autoscale = Self("autoscale", "Set the autoscaler's bounds of each worker's pools.")
+  static let addConsumer = Self("add-consumer", "Make the workers consume another queue.")
+  static let cancelConsumer = Self("cancel-consumer", "Make the workers stop consuming a queue.")
 }
 
 /// `celeriac control revoke ID… [--terminate [--signal SIG]]`.

@@ -3,26 +3,23 @@ import Celeriac
 
 /// The `celeriac inspect` verbs answered by every live worker.
 extension RemoteControlVerb {
-  static let ping = RemoteControlVerb("ping", abstract: "Ask every live worker to answer.")
-  static let active = RemoteControlVerb(
-    "active", abstract: "List the tasks running now (id, name, child pid).", layout: .tasks)
-  static let reserved = RemoteControlVerb(
-    "reserved", abstract: "List the tasks a worker holds for its next free child.",
+  static let ping = Self("ping", "Ask every live worker to answer.")
+  static let active = Self(
+    "active", "List the tasks running now (id, name, child pid).", layout: .tasks)
+  static let reserved = Self(
+    "reserved", "List the tasks a worker holds for its next free child.",
     layout: .tasks)
-  static let scheduled = RemoteControlVerb(
-    "scheduled", abstract: "List the tasks with an ETA a worker holds.", layout: .tasks)
-  static let revoked = RemoteControlVerb(
-    "revoked", abstract: "List the task ids a worker knows to be revoked.", layout: .names)
-  static let registered = RemoteControlVerb(
-    "registered", abstract: "List the task names each worker can run.", layout: .names)
-  static let stats = RemoteControlVerb(
-    "stats", abstract: "Show each worker's statistics (pids, totals, pool).")
-  static let activeQueues = RemoteControlVerb(
-    "active-queues", abstract: "List the queues each worker consumes.", layout: .queues)
-  static let conf = RemoteControlVerb(
-    "conf", abstract: "Show each worker's configuration (Celery's setting names).")
-  static let queryTask = RemoteControlVerb(
-    "query-task", abstract: "Ask the workers about task ids (active, reserved).")
+  static let scheduled = Self(
+    "scheduled", "List the tasks with an ETA a worker holds.", layout: .tasks)
+  static let revoked = Self(
+    "revoked", "List the task ids a worker knows to be revoked.", layout: .names)
+  static let registered = Self(
+    "registered", "List the task names each worker can run.", layout: .names)
+  static let stats = Self("stats", "Show each worker's statistics (pids, totals, pool).")
+  static let activeQueues = Self(
+    "active-queues", "List the queues each worker consumes.", layout: .queues)
+  static let conf = Self("conf", "Show each worker's configuration (Celery's setting names).")
+  static let queryTask = Self("query-task", "Ask the workers about task ids (active, reserved).")
 }
 
 /// `celeriac inspect ping`: which workers answer.

@@ -39,7 +39,7 @@ struct RemoteControlVerb: Sendable {
 
   /// A verb; the method defaults to the name with `-` spelled `_`, and is also an alias when
   /// that differs from the name.
-  init(_ name: String, abstract: String, layout: Layout = .json) {
+  init(_ name: String, _ abstract: String, layout: Layout = .json) {
     self.name = name
     self.method = name.replacingOccurrences(of: "-", with: "_")
     self.abstract = abstract
