@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// Pools follow the broker's queue depth: up fast, down slowly, only idle children retired.
-@Suite("Autoscaling", .serialized)
+@Suite("Autoscaling", .serialized, .machineSlot)
 struct AutoscaleTests {
   static let fastScaling = [
     "--autoscale-interval", "0.05", "--scale-down-cooldown", "1", "--scale-down-interval", "0.2",

@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// Bad input gets a clear one-line error, a FAILURE result or dead-letter; never a crash.
-@Suite("Bad input", .serialized)
+@Suite("Bad input", .serialized, .machineSlot)
 struct BadInputTests {
   @Test("unknown task and wrong arguments: FAILURE results; the supervisor keeps serving")
   func badTasks() async throws {

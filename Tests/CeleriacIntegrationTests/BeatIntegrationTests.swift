@@ -9,7 +9,7 @@ import Testing
 
 /// Beat with real processes on SQLite and Redis: exactly once across leader kills, dynamic
 /// entries, restarts and the missed-run policy, bad schedule files, `worker -B`.
-@Suite("Beat: real beat processes", .serialized)
+@Suite("Beat: real beat processes", .serialized, .machineSlot)
 struct BeatIntegrationTests {
   static let lease = 2.0
   static let tick =

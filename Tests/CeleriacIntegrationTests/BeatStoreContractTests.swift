@@ -6,7 +6,7 @@ import Testing
 
 /// The ``BeatStore`` contract, on both stores: the lease, the atomic publish (lease check +
 /// last-run check + enqueue + record), concurrent publishers, and dynamic entries.
-@Suite("Beat: the store contract (SQLite and Redis)")
+@Suite("Beat: the store contract (SQLite and Redis)", .machineSlot)
 struct BeatStoreContractTests {
   static func open(_ broker: BeatBroker) throws -> (any BeatStore, Connection) {
     var urls = CeleriacConfiguration()

@@ -9,7 +9,7 @@ import Testing
 
 /// Chains, groups and chords built in Swift (API and command line), on Celeriac workers and on
 /// a Python Celery worker, over Redis.
-@Suite("Canvas from Swift", .serialized)
+@Suite("Canvas from Swift", .serialized, .machineSlot)
 struct CanvasTests {
   static func add(_ x: Int64, _ y: Int64? = nil) -> Signature {
     Signature("tasks.add", args: [.int(x)] + (y.map { [.int($0)] } ?? []))

@@ -68,7 +68,7 @@ struct BadCanvas: Sendable, CustomStringConvertible {
 
 /// Bad canvases are refused before anything is sent, with a code naming why; a worker refuses
 /// a message whose workflow refers to the task itself.
-@Suite("Canvas validation", .serialized)
+@Suite("Canvas validation", .serialized, .machineSlot)
 struct CanvasValidationTests {
   @Test("refused before anything is sent", arguments: BadCanvas.all)
   func refused(_ canvas: BadCanvas) async throws {

@@ -8,7 +8,7 @@ import Testing
 
 /// Celery's built-in `celery.map`, `celery.starmap` (and so `chunks`) and `celery.chunks`, from
 /// a Python client and by name.
-@Suite("Celery built-in tasks", .serialized)
+@Suite("Celery built-in tasks", .serialized, .machineSlot)
 struct CeleryBuiltinTaskTests {
   @Test("Python xmap, xstarmap, chunks and celery.chunks by name run on a Celeriac worker")
   func pythonMapStarmapChunks() async throws {

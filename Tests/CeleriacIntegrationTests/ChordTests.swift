@@ -9,7 +9,7 @@ import Testing
 
 /// Chords from a stock Python Celery client on Celeriac workers on Redis, counted on Celery's
 /// keys in the commit that stores each part's result.
-@Suite("Chords on Redis", .serialized)
+@Suite("Chords on Redis", .serialized, .machineSlot)
 struct ChordTests {
   @Test("Python chords: twenty parts sum; a failing part fails the body with ChordError")
   func pythonChords() async throws {

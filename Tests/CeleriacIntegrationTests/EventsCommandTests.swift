@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `celeriac events` following real workers run with `-E`.
-@Suite("celeriac events: a live stream of task and worker events", .serialized)
+@Suite("celeriac events: a live stream of task and worker events", .serialized, .machineSlot)
 struct EventsCommandTests {
   /// `celeriac events ARGS` running in the background, its output in files.
   final class Follower {

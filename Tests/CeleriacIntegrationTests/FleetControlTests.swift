@@ -10,7 +10,7 @@ import Testing
 /// `celeriac inspect …`, `celeriac control …` and `celeriac dead-letters …` against real
 /// workers on both brokers (SQLite through the broker file's mailbox, Redis through Celery's
 /// pidbox).
-@Suite("Inspecting and steering workers from the command line", .serialized)
+@Suite("Inspecting and steering workers from the command line", .serialized, .machineSlot)
 struct FleetControlTests {
   /// Long enough for a loaded machine; the calls return as soon as the named worker answers.
   static let replyTimeout = "5"

@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// The first slice end to end: real supervisor and children on a real SQLite file.
-@Suite("Worker on the SQLite broker", .serialized)
+@Suite("Worker on the SQLite broker", .serialized, .machineSlot)
 struct FoundationTests {
   @Test("send --wait prints the value; send prints the id; result reads it")
   func commandLineRoundTrip() async throws {

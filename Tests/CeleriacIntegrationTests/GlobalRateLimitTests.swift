@@ -10,7 +10,7 @@ import Testing
 /// Global rate limits (`rateLimitScope: .global`, the broker's token bucket) across two
 /// supervisors sharing one broker, and `celeriac control rate-limit` changing a rate at run
 /// time in both scopes.
-@Suite("Global rate limits and control rate-limit", .serialized)
+@Suite("Global rate limits and control rate-limit", .serialized, .machineSlot)
 struct GlobalRateLimitTests {
   /// How long a control call waits for the named worker.
   static let replyTimeout = "5"
@@ -109,7 +109,7 @@ struct GlobalRateLimitTests {
 }
 
 /// The broker's bucket on its own, with given times: slots, reservations, forged claims.
-@Suite("The global rate bucket in each broker")
+@Suite("The global rate bucket in each broker", .machineSlot)
 struct GlobalRateBucketTests {
   @Test(
     "evenly spaced slots, a reserved slot taken once, a forged claim counts for nothing",

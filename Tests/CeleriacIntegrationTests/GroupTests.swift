@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// `app.group` and `app.restoreGroup` from Swift on a Celeriac worker, on both brokers.
-@Suite("Groups from Swift on both brokers", .serialized)
+@Suite("Groups from Swift on both brokers", .serialized, .machineSlot)
 struct GroupTests {
   @Test(
     "values in order, per-member states with a failure, restored from the id alone",

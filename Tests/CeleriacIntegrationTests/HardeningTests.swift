@@ -10,7 +10,7 @@ import Testing
 
 /// No message, flag or peer can crash, stall or leak the worker: hostile numbers, a thousand
 /// mutated messages on each broker, Celery workflow messages, and memory over many tasks.
-@Suite("Hardening", .serialized)
+@Suite("Hardening", .serialized, .machineSlot)
 struct HardeningTests {
   static let hostileCommands: [[String]] = [
     ["send", "tasks.add", "1", "2", "--countdown", "1e20"],

@@ -9,7 +9,7 @@ import Testing
 
 /// The supervisor's lifecycle with real processes and real signals: restarts with backoff, hung
 /// children, time limits, recycling, crash loops, reload, resizing.
-@Suite("Supervisor lifecycle", .serialized)
+@Suite("Supervisor lifecycle", .serialized, .machineSlot)
 struct LifecycleTests {
   @Test("a child killed five times in a row is restarted after growing delays")
   func restartBackoffGrows() async throws {

@@ -8,7 +8,7 @@ import Testing
 
 /// `celeriac worker --log-format json`: every line one JSON object, task lines with the task's
 /// id and name and the pool and pid of the child that ran it.
-@Suite("Worker log format", .serialized)
+@Suite("Worker log format", .serialized, .machineSlot)
 struct LogFormatTests {
   @Test("--log-format json: one object a line; task lines carry task_id, task_name, pool, pid")
   func jsonLines() async throws {

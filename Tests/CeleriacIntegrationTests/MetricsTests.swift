@@ -9,7 +9,7 @@ import Testing
 
 /// `celeriac worker --metrics-port`: Prometheus text at `/metrics` whose values move with the
 /// work, fetched with curl as a scraper would.
-@Suite("Prometheus metrics", .serialized)
+@Suite("Prometheus metrics", .serialized, .machineSlot)
 struct MetricsTests {
   /// The samples of a scrape, `name{labels}` → value (comments and buckets left out).
   static func samples(_ text: String) -> [String: Double] {

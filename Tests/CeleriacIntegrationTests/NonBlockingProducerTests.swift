@@ -71,7 +71,7 @@ private final class EventLog: Sendable {
 
 /// `send`, `sendBatch` and `get` must leave the threads of Swift's cooperative pool free: a
 /// blocked thread would starve other work of the process (a web server's request handlers).
-@Suite("Non-blocking producer", .serialized)
+@Suite("Non-blocking producer", .serialized, .machineSlot)
 struct NonBlockingProducerTests {
   /// Waits that are not done yet.
   static let waitingGets = 300

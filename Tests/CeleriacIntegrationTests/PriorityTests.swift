@@ -15,7 +15,7 @@ func recordedOrder(_ path: String) -> [String] {
 
 /// Priorities (0 to 9, lower first, Celery's meaning on Redis) on both brokers, from Swift, the
 /// command line and a Python Celery producer, consumed by a real worker.
-@Suite("Priorities", .serialized)
+@Suite("Priorities", .serialized, .machineSlot)
 struct PriorityTests {
   /// Messages of `tasks.record` appending to `path`, one per priority in `priorities`.
   static func records(_ priorities: [Int?], path: String) -> [TaskMessage] {

@@ -9,7 +9,7 @@ import Testing
 
 /// `tasks.throttled` (`rateLimit "10/s"`) on a real worker: its starts are spaced by the rate,
 /// while a task without a limit in the same queue runs at once.
-@Suite("Rate limits on a worker", .serialized)
+@Suite("Rate limits on a worker", .serialized, .machineSlot)
 struct RateLimitIntegrationTests {
   /// (task id, start time) lines written by `tasks.throttled`.
   static func starts(_ path: String) -> [Double] {

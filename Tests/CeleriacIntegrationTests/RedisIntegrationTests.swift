@@ -21,7 +21,7 @@ func checks(_ output: String) throws -> [String: [String: JSONValue]] {
 
 /// The real `celeriac` binary on a real redis-server: Swift and CLI producers, Python Celery on
 /// either side, and the failures a broker must survive.
-@Suite("Worker on the Redis broker", .serialized)
+@Suite("Worker on the Redis broker", .serialized, .machineSlot)
 struct RedisIntegrationTests {
   @Test("CLI round trip: send --wait, send + result --wait, a failure, inspect")
   func commandLineRoundTrip() async throws {
