@@ -88,11 +88,13 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
-    // Shared by the test targets only: seeded randomness and hostile-message generation.
+    // Shared by the test targets only (no product depends on it): seeded randomness,
+    // hostile-message generation, `waitUntil` / `waitForValue`, and the `redis-server` fixture.
     .target(name: "CeleriacTestSupport", dependencies: ["CeleriacCore"]),
     .testTarget(
       name: "CeleriacCoreTests", dependencies: ["CeleriacCore", "Celeriac", "CeleriacTestSupport"]),
-    .testTarget(name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite"]),
+    .testTarget(
+      name: "CeleriacSQLiteTests", dependencies: ["CeleriacSQLite", "CeleriacTestSupport"]),
     .testTarget(
       name: "CeleriacRedisTests",
       dependencies: [

@@ -135,14 +135,7 @@ public final class SQLiteBeatStore: BeatStore {
   /// Stores a dynamic entry (replacing one of that name, keeping its enabled override).
   public func saveEntry(_ entry: ScheduleEntry) throws {
     let definition = try JSONCoding.encodeString(entry.json)
-    try store.write("save a beat entry", unavailable: .brokerUnavailable) { db in
-      try db.execute(
-        sql: """
-          INSERT INTO beat_entries (name, definition) VALUES (?, ?)
-          ON CONFLICT (name) DO UPDATE SET definition = excluded.definition
-          """, arguments: [entry.name, definition])
-      try Self.bumpRevision(db)
-    }
+    try upsertEntry(entry.name, column: "definition", value: definition, "save a beat entry")
   }
 
   /// Deletes a stored entry and its override.
@@ -157,12 +150,21 @@ public final class SQLiteBeatStore: BeatStore {
 
   /// Sets the enabled override of `name`.
   public func setEnabled(_ enabled: Bool, forEntryNamed name: String) throws {
-    try store.write("enable or disable a beat entry", unavailable: .brokerUnavailable) { db in
+    try upsertEntry(
+      name, column: "enabled", value: enabled ? 1 : 0, "enable or disable a beat entry")
+  }
+
+  /// Sets one `column` of the entry `name` (adding its row when there is none) and bumps the
+  /// revision, in one write named `operation`.
+  private func upsertEntry(
+    _ name: String, column: String, value: any DatabaseValueConvertible, _ operation: String
+  ) throws {
+    try store.write(operation, unavailable: .brokerUnavailable) { db in
       try db.execute(
         sql: """
-          INSERT INTO beat_entries (name, enabled) VALUES (?, ?)
-          ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled
-          """, arguments: [name, enabled ? 1 : 0])
+          INSERT INTO beat_entries (name, \(column)) VALUES (?, ?)
+          ON CONFLICT (name) DO UPDATE SET \(column) = excluded.\(column)
+          """, arguments: [name, value])
       try Self.bumpRevision(db)
     }
   }

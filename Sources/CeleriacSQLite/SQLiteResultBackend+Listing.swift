@@ -62,28 +62,18 @@ extension SQLiteResultBackend: TaskListing {
 
   /// Counts by bucket and state in one grouped read of `results_done`.
   public func taskCounts(since: Date, bucket: Duration) throws -> [TaskCountBucket] {
-    guard let starts = TaskListingLimits.bucketStarts(since: since, now: Date(), bucket: bucket)
-    else {
-      throw CeleriacError(.invalidArguments, "task counts: too many or too short buckets")
-    }
-    let width = bucket.seconds
-    let first = starts.first ?? since.timeIntervalSince1970
+    var grid = try TaskCountGrid(since: since, bucket: bucket)
     let rows = try store.read("count results", unavailable: .backendUnavailable) { db in
       try Row.fetchAll(
         db,
         sql: """
           SELECT CAST((done - ?) / ? AS INTEGER) AS slot, state, count(*) AS n
           FROM results WHERE done >= ? GROUP BY slot, state
-          """, arguments: [first, width, first])
+          """, arguments: [grid.first, grid.width, grid.first])
     }
-    var buckets = starts.map { TaskCountBucket(start: $0, counts: [:]) }
     for row in rows {
-      let slot: Int = row["slot"]
-      let state: String = row["state"]
-      let count: Int = row["n"]
-      guard buckets.indices.contains(slot) else { continue }
-      buckets[slot].counts[state, default: 0] += count
+      grid.add(row["n"], state: row["state"], slot: row["slot"])
     }
-    return buckets
+    return grid.buckets
   }
 }

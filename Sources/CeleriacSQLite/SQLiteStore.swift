@@ -154,16 +154,7 @@ public final class SQLiteStore: Sendable {
 
   /// The `sqlite://` URL for a file path: the inverse of ``path(fromURL:)``.
   public static func url(forPath path: String) -> String {
-    var escaped = ""
-    for character in path {
-      switch character {
-      case "%": escaped += "%25"
-      case "?": escaped += "%3F"
-      case "#": escaped += "%23"
-      default: escaped.append(character)
-      }
-    }
-    return "sqlite://" + escaped
+    "sqlite://" + path.escaping(["%": "%25", "?": "%3F", "#": "%23"])
   }
 
   /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`), mapping database errors to a
@@ -172,9 +163,7 @@ public final class SQLiteStore: Sendable {
     _ operation: String, unavailable code: CeleriacError.Code,
     _ body: (Database) throws -> T
   ) throws -> T {
-    try mapErrors(operation, code) {
-      try pool.write { db in try body(db) }
-    }
+    try mapErrors(operation, code) { try pool.write(body) }
   }
 
   /// Runs `body` on a reader (a WAL snapshot), mapping errors like ``write(_:unavailable:_:)``.
@@ -182,9 +171,7 @@ public final class SQLiteStore: Sendable {
     _ operation: String, unavailable code: CeleriacError.Code,
     _ body: (Database) throws -> T
   ) throws -> T {
-    try mapErrors(operation, code) {
-      try pool.read { db in try body(db) }
-    }
+    try mapErrors(operation, code) { try pool.read(body) }
   }
 
   private func mapErrors<T>(

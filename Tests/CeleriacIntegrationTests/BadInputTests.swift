@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -7,26 +8,26 @@ import Testing
 #endif
 
 /// Bad input gets a clear one-line error, a FAILURE result or dead-letter; never a crash.
-@Suite("Bad input", .serialized)
+@Suite("Bad input", .serialized, .machineSlot)
 struct BadInputTests {
   @Test("unknown task and wrong arguments: FAILURE results; the supervisor keeps serving")
-  func badTasks() throws {
+  func badTasks() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox)
-    let unknown = try sandbox.waitForRecord(try sandbox.send("tasks.nope", [1]))
+    let worker = try await WorkerProcess(sandbox: sandbox)
+    let unknown = try await sandbox.waitForRecord(try sandbox.send("tasks.nope", [1]))
     #expect(unknown?.state == .failure && unknown?.failure?.type == TaskFailure.notRegistered)
-    let wrong = try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2, 3]))
+    let wrong = try await sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2, 3]))
     #expect(wrong?.failure?.type == "TypeError")
-    let shape = try sandbox.waitForRecord(try sandbox.send("tasks.add", ["a", "b"]))
+    let shape = try await sandbox.waitForRecord(try sandbox.send("tasks.add", ["a", "b"]))
     #expect(shape?.failure?.type == "TypeError")
-    #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2]))?.result == 3)
+    await #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2]))?.result == 3)
     #expect(worker.process.isRunning)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("a malformed row goes to dead-letter with the reason")
-  func malformedRow() throws {
+  func malformedRow() async throws {
     let sandbox = try Sandbox()
     _ = try sandbox.connection()
     let insert = Process()
@@ -38,15 +39,16 @@ struct BadInputTests {
     try insert.run()
     insert.waitUntilExit()
     #expect(insert.terminationStatus == 0)
-    let worker = try WorkerProcess(sandbox: sandbox)
+    let worker = try await WorkerProcess(sandbox: sandbox)
     let broker = try sandbox.connection().broker
-    #expect(try waitUntil(timeout: .seconds(10)) { try !broker.deadLetters(limit: 5).isEmpty })
+    #expect(
+      try await waitUntil(timeout: .seconds(10)) { try !broker.deadLetters(limit: 5).isEmpty })
     let entry = try broker.deadLetters(limit: 5).first
     #expect(entry?.payload == "{not json")
-    try worker.waitForLog("dead-lettered a message")
-    #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2]))?.result == 3)
+    try await worker.waitForLog("dead-lettered a message")
+    await #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [1, 2]))?.result == 3)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("commands fail with one line naming the problem and a non-zero exit")

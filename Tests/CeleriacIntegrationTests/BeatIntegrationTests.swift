@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 
 /// Beat with real processes on SQLite and Redis: exactly once across leader kills, dynamic
 /// entries, restarts and the missed-run policy, bad schedule files, `worker -B`.
-@Suite("Beat: real beat processes", .serialized)
+@Suite("Beat: real beat processes", .serialized, .machineSlot)
 struct BeatIntegrationTests {
   static let lease = 2.0
   static let tick =
@@ -34,18 +35,21 @@ struct BeatIntegrationTests {
   @Test(
     "three beats, a 1 s entry, the leader SIGKILLed twice: every due second exactly once",
     arguments: BeatBroker.Kind.allCases)
-  func exactlyOnceAcrossLeaderKills(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func exactlyOnceAcrossLeaderKills(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let schedule = try broker.scheduleFile(Self.tick)
     let arguments = ["--schedule", schedule, "--leader-lease", "\(Self.lease)"]
-    var beats = try (0..<3).map { _ in try broker.beat(arguments) }
+    var beats: [BeatProcess] = []
+    for _ in 0..<3 { beats.append(try await broker.beat(arguments)) }
     let started = Date()
     var failovers: [Double] = []
     for kill in 0..<2 {
       // Let the current leader publish for a few seconds, then kill it mid-run.
       let publishedBefore = try broker.published().count
       #expect(
-        try waitUntil(timeout: .seconds(15)) { try broker.published().count >= publishedBefore + 4 }
+        try await waitUntil(timeout: .seconds(15)) {
+          try broker.published().count >= publishedBefore + 4
+        }
       )
       let leaderPID = try #require(try broker.leaderPID(), "no leader (kill \(kill + 1))")
       let leader = try #require(beats.firstIndex { $0.pid == leaderPID })
@@ -53,15 +57,15 @@ struct BeatIntegrationTests {
       let killedAt = ContinuousClock.now
       var newLeader: Int32?
       #expect(
-        try waitUntil(timeout: .seconds(Self.lease * 4)) {
+        try await waitUntil(timeout: .seconds(Self.lease * 4)) {
           newLeader = try broker.leaderPID()
           return newLeader != nil && newLeader != leaderPID
         })
       failovers.append((ContinuousClock.now - killedAt).seconds)
       beats.remove(at: leader)
-      beats.append(try broker.beat(arguments))  // a replacement, as systemd would start
+      await beats.append(try broker.beat(arguments))  // a replacement, as systemd would start
     }
-    #expect(try waitUntil(timeout: .seconds(30)) { Date().timeIntervalSince(started) >= 20 })
+    #expect(try await waitUntil(timeout: .seconds(30)) { Date().timeIntervalSince(started) >= 20 })
     for beat in beats { beat.terminate() }
     let dues = Self.expectExactlyOnce(try broker.published(), entry: "tick")
     print(
@@ -74,29 +78,31 @@ struct BeatIntegrationTests {
   @Test(
     "a dynamic entry added and disabled is picked up by a running beat",
     arguments: BeatBroker.Kind.allCases)
-  func dynamicEntries(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func dynamicEntries(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let schedule = try broker.scheduleFile(#"{"entries":[]}"#)
-    let beat = try broker.beat(["--schedule", schedule])
+    let beat = try await broker.beat(["--schedule", schedule])
     let added = try broker.run([
       "beat", "add", "dyn", "tasks.add", "5", "6", "--every", "1", "--queue", "beat",
     ])
     #expect(added.status == 0, "\(added.stderr)")
-    #expect(try waitUntil(timeout: .seconds(10)) { try broker.published().count >= 2 })
+    #expect(try await waitUntil(timeout: .seconds(10)) { try broker.published().count >= 2 })
     let inspect = try broker.run(["inspect"])
     #expect(inspect.stdout.contains("beat: leader "), "\(inspect.stdout)")
     #expect(inspect.stdout.contains("  dyn: last due "), "\(inspect.stdout)")
     let listing = try broker.run(["beat", "list"])
     #expect(listing.stdout.contains("dyn  dynamic  enabled  tasks.add  every 1s"))
     #expect(try broker.run(["beat", "disable", "dyn"]).status == 0)
-    #expect(try waitUntil(timeout: .seconds(10)) { beat.log.contains("1 entries (0 enabled)") })
+    #expect(
+      try await waitUntil(timeout: .seconds(10)) { beat.log.contains("1 entries (0 enabled)") })
     let atDisable = try broker.published().count
     // Nothing more may be published: wait (bounded) for an event that must not happen.
-    #expect(try !waitUntil(timeout: .seconds(3)) { try broker.published().count > atDisable })
+    await #expect(try !waitUntil(timeout: .seconds(3)) { try broker.published().count > atDisable })
     #expect(try broker.run(["beat", "enable", "dyn"]).status == 0)
-    #expect(try waitUntil(timeout: .seconds(10)) { try broker.published().count > atDisable })
+    #expect(try await waitUntil(timeout: .seconds(10)) { try broker.published().count > atDisable })
     #expect(try broker.run(["beat", "remove", "dyn"]).status == 0)
-    #expect(try waitUntil(timeout: .seconds(10)) { beat.log.contains("0 entries (0 enabled)") })
+    #expect(
+      try await waitUntil(timeout: .seconds(10)) { beat.log.contains("0 entries (0 enabled)") })
     beat.terminate()
     let dues = try broker.published().map(\.due)
     #expect(Set(dues).count == dues.count)
@@ -105,8 +111,8 @@ struct BeatIntegrationTests {
   @Test(
     "all beats restarted after downtime: once publishes one catch-up, skip none, no burst",
     arguments: BeatBroker.Kind.allCases)
-  func restartHonoursMissedRunPolicy(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func restartHonoursMissedRunPolicy(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let schedule = try broker.scheduleFile(
       """
       {"entries":[
@@ -115,18 +121,18 @@ struct BeatIntegrationTests {
       """)
     let window = 1.0
     let arguments = ["--schedule", schedule, "--catch-up-window", "\(window)"]
-    let first = try broker.beat(arguments)
-    #expect(try waitUntil(timeout: .seconds(10)) { try broker.published().count >= 4 })
+    let first = try await broker.beat(arguments)
+    #expect(try await waitUntil(timeout: .seconds(10)) { try broker.published().count >= 4 })
     #expect(first.terminate() == 0)
     let before = try broker.published()
     let lastOnce = before.filter { $0.entry == "once" }.map(\.due).max()!
     let lastSkip = before.filter { $0.entry == "skip" }.map(\.due).max()!
     // The downtime is what this test is about: five due times of each entry go by.
-    Thread.sleep(forTimeInterval: 5)
+    try await Task.sleep(for: .seconds(5))
     let restartedAt = Date()
-    let second = try broker.beat(arguments)
+    let second = try await broker.beat(arguments)
     #expect(
-      try waitUntil(timeout: .seconds(10)) {
+      try await waitUntil(timeout: .seconds(10)) {
         try broker.published().contains { $0.due > restartedAt.addingTimeInterval(1) }
       })
     second.terminate()
@@ -163,8 +169,8 @@ struct BeatIntegrationTests {
         "field 'timezone': 'Nowhere/City' is not a known IANA time zone"
       ),
     ])
-  func badScheduleFile(json: String, message: String) throws {
-    let broker = try BeatBroker(.sqlite)
+  func badScheduleFile(json: String, message: String) async throws {
+    let broker = try await BeatBroker(.sqlite)
     let schedule = try broker.scheduleFile(json)
     let result = try broker.run(["beat", "--schedule", schedule])
     #expect(result.status == 64)
@@ -173,18 +179,19 @@ struct BeatIntegrationTests {
   }
 
   @Test("on Redis a beat message is Celery protocol 2: a Python Celery worker runs it")
-  func pythonCeleryWorkerServesBeatMessages() throws {
-    let redis = try RedisSandbox()
+  func pythonCeleryWorkerServesBeatMessages() async throws {
+    let redis = try await RedisSandbox()
     let schedule = redis.directory + "/schedule.json"
     try Data(
       #"{"entries":[{"name":"py-add","task":"tasks.add","args":[2,3],"every":1}]}"#.utf8
     ).write(to: URL(fileURLWithPath: schedule))
-    let worker = try PythonWorkerProcess(sandbox: redis)
-    let beat = try BeatProcess(
+    let worker = try await PythonWorkerProcess(sandbox: redis)
+    let beat = try await BeatProcess(
       directory: redis.directory,
       connection: ["--broker", redis.brokerURL, "--backend", redis.backendURL],
       arguments: ["--schedule", schedule])
-    #expect(try waitUntil(timeout: .seconds(10)) { beat.log.contains("published py-add for ") })
+    #expect(
+      try await waitUntil(timeout: .seconds(10)) { beat.log.contains("published py-add for ") })
     beat.terminate()
     let line = try #require(
       beat.log.split(separator: "\n").first { $0.contains("published py-add for ") })
@@ -196,18 +203,19 @@ struct BeatIntegrationTests {
   }
 
   @Test("worker -B on two workers: each due second published once")
-  func embeddedBeatOnTwoWorkers() throws {
-    let broker = try BeatBroker(.sqlite)
+  func embeddedBeatOnTwoWorkers() async throws {
+    let broker = try await BeatBroker(.sqlite)
     let schedule = try broker.scheduleFile(Self.tick)
     let arguments = ["-B", "--schedule", schedule, "--leader-lease", "\(Self.lease)", "-c", "1"]
-    let workers = try (0..<2).map { _ in
-      try WorkerProcess(sandbox: broker.sandbox, arguments: arguments)
+    var workers: [WorkerProcess] = []
+    for _ in 0..<2 {
+      workers.append(try await WorkerProcess(sandbox: broker.sandbox, arguments: arguments))
     }
     #expect(
-      try waitUntil(timeout: .seconds(20)) { try broker.published().count >= 6 },
+      try await waitUntil(timeout: .seconds(20)) { try broker.published().count >= 6 },
       "\(workers.map(\.log).joined(separator: "\n---\n").suffix(2_000))")
     for worker in workers { worker.signal(SIGTERM) }
-    for worker in workers { _ = try worker.waitForExit() }
+    for worker in workers { _ = try await worker.waitForExit() }
     Self.expectExactlyOnce(try broker.published(), entry: "tick")
   }
 }

@@ -1,11 +1,12 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Synchronization
 import Testing
 
 /// The ``BeatStore`` contract, on both stores: the lease, the atomic publish (lease check +
 /// last-run check + enqueue + record), concurrent publishers, and dynamic entries.
-@Suite("Beat: the store contract (SQLite and Redis)")
+@Suite("Beat: the store contract (SQLite and Redis)", .machineSlot)
 struct BeatStoreContractTests {
   static func open(_ broker: BeatBroker) throws -> (any BeatStore, Connection) {
     var urls = CeleriacConfiguration()
@@ -21,8 +22,8 @@ struct BeatStoreContractTests {
   }
 
   @Test("lease, atomic publish, expiry and resignation", arguments: BeatBroker.Kind.allCases)
-  func leaseAndPublish(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func leaseAndPublish(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let (store, connection) = try Self.open(broker)
     let t1 = Date(timeIntervalSince1970: 1_796_000_001)
     let t2 = t1.addingTimeInterval(1)
@@ -49,7 +50,9 @@ struct BeatStoreContractTests {
     // A lease that runs out passes to another beat; the old holder can no longer publish.
     #expect(try store.acquireLeadership("a", lease: .milliseconds(200)))
     #expect(
-      try waitUntil(timeout: .seconds(5)) { try store.acquireLeadership("b", lease: .seconds(30)) })
+      try await waitUntil(timeout: .seconds(5)) {
+        try store.acquireLeadership("b", lease: .seconds(30))
+      })
     let t3 = t2.addingTimeInterval(1)
     #expect(
       try store.publish(Self.message("e", t3), entry: "e", due: t3, leader: "a") == .notLeader)
@@ -63,8 +66,8 @@ struct BeatStoreContractTests {
   @Test(
     "eight threads publishing one due time: exactly one message",
     arguments: BeatBroker.Kind.allCases)
-  func concurrentPublishers(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func concurrentPublishers(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let (store, connection) = try Self.open(broker)
     #expect(try store.acquireLeadership("a", lease: .seconds(30)))
     let published = Mutex(0)
@@ -81,7 +84,7 @@ struct BeatStoreContractTests {
       }
     }
     for thread in threads { thread.start() }
-    #expect(try waitUntil(timeout: .seconds(20)) { threads.allSatisfy(\.isFinished) })
+    #expect(try await waitUntil(timeout: .seconds(20)) { threads.allSatisfy(\.isFinished) })
     #expect(published.withLock { $0 } == 1)
     #expect(try connection.broker.depths(of: ["beat"])["beat"] == 1)
   }
@@ -89,8 +92,8 @@ struct BeatStoreContractTests {
   @Test(
     "dynamic entries and overrides, with a revision that moves", arguments: BeatBroker.Kind.allCases
   )
-  func dynamicEntries(kind: BeatBroker.Kind) throws {
-    let broker = try BeatBroker(kind)
+  func dynamicEntries(kind: BeatBroker.Kind) async throws {
+    let broker = try await BeatBroker(kind)
     let (store, _) = try Self.open(broker)
     let start = try store.revision()
     let entry = ScheduleEntry(

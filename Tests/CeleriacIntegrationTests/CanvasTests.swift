@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 
 /// Chains, groups and chords built in Swift (API and command line), on Celeriac workers and on
 /// a Python Celery worker, over Redis.
-@Suite("Canvas from Swift", .serialized)
+@Suite("Canvas from Swift", .serialized, .machineSlot)
 struct CanvasTests {
   static func add(_ x: Int64, _ y: Int64? = nil) -> Signature {
     Signature("tasks.add", args: [.int(x)] + (y.map { [.int($0)] } ?? []))
@@ -29,8 +30,8 @@ struct CanvasTests {
 
   @Test("app.chain, app.group (GroupResult, restored by Python) and app.chord on a Celeriac worker")
   func swiftCanvasOnCeleriacWorker() async throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
@@ -60,12 +61,12 @@ struct CanvasTests {
 
     try await Self.expectChordError(app)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("Bad canvases are refused before anything is sent")
   func badCanvases() async throws {
-    let redis = try RedisSandbox()
+    let redis = try await RedisSandbox()
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
@@ -92,9 +93,9 @@ struct CanvasTests {
   }
 
   @Test("celeriac chain and celeriac group wait and print the values")
-  func commandLineCanvas() throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+  func commandLineCanvas() async throws {
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let chain = try redis.run(["chain", "tasks.add 1 2", "tasks.add 3", "tasks.add 4", "--wait"])
     #expect(chain.status == 0 && chain.stdout == "10\n", "\(chain.stderr)")
     let group = try redis.run([
@@ -104,13 +105,13 @@ struct CanvasTests {
     let empty = try redis.run(["chain", " ", "--wait"])
     #expect(empty.status != 0 && empty.stderr.contains("names no task"), "\(empty.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("celeriac chord waits and prints the body's value", arguments: BrokerKind.allCases)
-  func commandLineChord(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
-    let worker = try broker.worker(["-c", "2"])
+  func commandLineChord(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
+    let worker = try await broker.worker(["-c", "2"])
     let chord = try broker.run([
       "chord", "tasks.add 1 1", "tasks.add 2 2", "tasks.add 3 3", "--body", "tasks.xsum",
       "--wait",
@@ -123,16 +124,16 @@ struct CanvasTests {
     let noBody = try broker.run(["chord", "tasks.add 1 1", "--body", " "])
     #expect(noBody.status != 0 && noBody.stderr.contains("names no task"), "\(noBody.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(
     "A Swift chord of 100 parts with a child SIGKILLed mid-way runs its body once; a failing part fails it",
     arguments: BrokerKind.allCases)
   func swiftChordSurvivesKilledChild(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
+    let broker = try await BrokerUnderTest(kind)
     let path = broker.directory + "/parts.txt"
-    let worker = try broker.worker(["-c", "2"])
+    let worker = try await broker.worker(["-c", "2"])
     let app = CeleriacApp(configuration: broker.configuration)
     let late = SendOptions(options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
     // 0.2 s a part (10 s of work on two children): when the machine is loaded the kill must
@@ -142,8 +143,8 @@ struct CanvasTests {
     }
     let body = Signature("tasks.record", args: [.string(path + ".body")], immutable: true)
     let chord = try await app.chord(header, body: body)
-    #expect(try waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
-    try killBusyChild(of: worker)
+    #expect(try await waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
+    try await killBusyChild(of: worker)
     #expect(try await chord.get(timeout: .seconds(120)) == .string(chord.id), "\(worker.log)")
     #expect(Set(recordedOrder(path)).count == 100)
     #expect(recordedOrder(path + ".body") == [chord.id])
@@ -154,14 +155,14 @@ struct CanvasTests {
       (0..<20).map { Self.add($0, $0) }, body: Signature("tasks.xsum"))
     #expect(try await summed.get(timeout: .seconds(20)) == 380)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A chord built in Swift runs on a Python Celery worker")
   func swiftChordOnPythonWorker() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try PythonWorkerProcess(sandbox: redis)
+    let redis = try await RedisSandbox()
+    let worker = try await PythonWorkerProcess(sandbox: redis)
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
@@ -175,8 +176,8 @@ struct CanvasTests {
   @Test("A group, a link and a link_error built in Swift run on a Python Celery worker")
   func swiftGroupAndLinksOnPythonWorker() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try PythonWorkerProcess(sandbox: redis)
+    let redis = try await RedisSandbox()
+    let worker = try await PythonWorkerProcess(sandbox: redis)
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -67,7 +68,7 @@ struct BadCanvas: Sendable, CustomStringConvertible {
 
 /// Bad canvases are refused before anything is sent, with a code naming why; a worker refuses
 /// a message whose workflow refers to the task itself.
-@Suite("Canvas validation", .serialized)
+@Suite("Canvas validation", .serialized, .machineSlot)
 struct CanvasValidationTests {
   @Test("refused before anything is sent", arguments: BadCanvas.all)
   func refused(_ canvas: BadCanvas) async throws {
@@ -85,8 +86,8 @@ struct CanvasValidationTests {
 
   @Test("nested links up to the limit are sent, and links run", arguments: BrokerKind.allCases)
   func linksRun(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
-    let worker = try broker.worker(["-c", "2"])
+    let broker = try await BrokerUnderTest(kind)
+    let worker = try await broker.worker(["-c", "2"])
     let app = CeleriacApp(configuration: broker.configuration)
     let linked = BadCanvas.add(10, id: "link-\(kind)")
     let failed = Signature(
@@ -99,18 +100,18 @@ struct CanvasValidationTests {
     _ = try await app.group([failed])
     // An errback gets the failed task's id first: tasks.add(id, 5) fails with a TypeError.
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         (try broker.connection().backend.result(for: "errback-\(kind)")) != nil
       })
     _ = try await app.chain([BadCanvas.nested(CanvasError.maximumDepth)])
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("a worker refuses a message whose link is the task itself", arguments: BrokerKind.allCases)
   func workerRefusesSelfReference(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
-    let worker = try broker.worker(["-c", "1"])
+    let broker = try await BrokerUnderTest(kind)
+    let worker = try await broker.worker(["-c", "1"])
     let app = CeleriacApp(configuration: broker.configuration)
     var message = TaskMessage(name: "tasks.add", args: [1, 2])
     let itself: JSONValue = [
@@ -131,6 +132,6 @@ struct CanvasValidationTests {
       #expect(failure.type == "ValueError" && failure.message.contains("refers to its own task"))
     }
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

@@ -8,13 +8,13 @@ import Testing
 
 /// Celery's built-in `celery.map`, `celery.starmap` (and so `chunks`) and `celery.chunks`, from
 /// a Python client and by name.
-@Suite("Celery built-in tasks", .serialized)
+@Suite("Celery built-in tasks", .serialized, .machineSlot)
 struct CeleryBuiltinTaskTests {
   @Test("Python xmap, xstarmap, chunks and celery.chunks by name run on a Celeriac worker")
-  func pythonMapStarmapChunks() throws {
+  func pythonMapStarmapChunks() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "mapping"],
@@ -27,7 +27,7 @@ struct CeleryBuiltinTaskTests {
     #expect(results["map_unknown"]?["exc_type"] == "NotRegistered")
     #expect(results["chunks_by_name"]?["value"] == [[0, 2, 4], [6, 8, 10]], "\(output.stdout)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   /// A `celery.chunks` call as a client sends it by name (`send_task`, kwargs).
@@ -47,8 +47,8 @@ struct CeleryBuiltinTaskTests {
     "celery.chunks called by name: a group of celery.starmap, its tuple as the value; bad calls fail",
     arguments: BrokerKind.allCases)
   func chunksByName(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
-    let worker = try broker.worker(["-c", "2"])
+    let broker = try await BrokerUnderTest(kind)
+    let worker = try await broker.worker(["-c", "2"])
     let app = CeleriacApp(configuration: broker.configuration)
     let connection = try broker.connection()
     let pairs: JSONValue = .array((0..<7).map { [.int($0), .int($0)] })
@@ -82,6 +82,6 @@ struct CeleryBuiltinTaskTests {
       }
     }
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -8,13 +9,13 @@ import Testing
 
 /// Chords from a stock Python Celery client on Celeriac workers on Redis, counted on Celery's
 /// keys in the commit that stores each part's result.
-@Suite("Chords on Redis", .serialized)
+@Suite("Chords on Redis", .serialized, .machineSlot)
 struct ChordTests {
   @Test("Python chords: twenty parts sum; a failing part fails the body with ChordError")
-  func pythonChords() throws {
+  func pythonChords() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "chord"],
@@ -40,15 +41,15 @@ struct ChordTests {
     #expect(keys.split(separator: "\n").allSatisfy { $0.hasSuffix(".c") || $0.hasSuffix(".j") })
     #expect(try redis.server.command(["ZCARD", "celeriac.chords.completed"], database: 1) == "0")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A 100-part chord with a child SIGKILLed mid-way runs its body exactly once")
-  func chordSurvivesKilledChild() throws {
+  func chordSurvivesKilledChild() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
+    let redis = try await RedisSandbox()
     let path = redis.directory + "/parts.txt"
-    let worker = try redis.worker(["-c", "2"])
+    let worker = try await redis.worker(["-c", "2"])
     let client = Process()
     client.executableURL = URL(fileURLWithPath: PythonVenv.python)
     client.arguments = [
@@ -63,9 +64,9 @@ struct ChordTests {
     try client.run()
     defer { if client.isRunning { kill(client.processIdentifier, SIGKILL) } }
     // Mid-way: a third of the parts have started.
-    #expect(try waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
-    try killBusyChild(of: worker)
-    #expect(try waitUntil(timeout: .seconds(120)) { !client.isRunning })
+    #expect(try await waitUntil(timeout: .seconds(60)) { recordedOrder(path).count >= 33 })
+    try await killBusyChild(of: worker)
+    #expect(try await waitUntil(timeout: .seconds(120)) { !client.isRunning })
     client.waitUntilExit()
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     let results = try checks(output)
@@ -77,6 +78,6 @@ struct ChordTests {
     #expect(worker.log.contains("lost"), "\(worker.log)")
     #expect(try redis.server.command(["ZCARD", "celeriac.chords.completed"], database: 1) == "0")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

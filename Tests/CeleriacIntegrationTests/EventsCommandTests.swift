@@ -1,9 +1,10 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
 /// `celeriac events` following real workers run with `-E`.
-@Suite("celeriac events: a live stream of task and worker events", .serialized)
+@Suite("celeriac events: a live stream of task and worker events", .serialized, .machineSlot)
 struct EventsCommandTests {
   /// `celeriac events ARGS` running in the background, its output in files.
   final class Follower {
@@ -11,7 +12,7 @@ struct EventsCommandTests {
     let outputPath: String
     let errorPath: String
 
-    init(_ fleet: FleetSandbox, _ arguments: [String]) throws {
+    init(_ fleet: FleetSandbox, _ arguments: [String]) async throws {
       let name = UUID().uuidString.prefix(8)
       outputPath = fleet.directory + "/events-\(name).out"
       errorPath = fleet.directory + "/events-\(name).err"
@@ -24,7 +25,7 @@ struct EventsCommandTests {
       process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
       try process.run()
       // Subscribed once it says so: events sent after this are seen.
-      let following = try waitUntil(timeout: .seconds(20)) {
+      let following = try await waitUntil(timeout: .seconds(20)) {
         (try? String(contentsOfFile: errorPath, encoding: .utf8))?.contains("following") == true
           || !process.isRunning
       }
@@ -45,11 +46,11 @@ struct EventsCommandTests {
   @Test(
     "--json lines follow received, started, succeeded and failed; --filter keeps only matches",
     arguments: FleetBroker.allCases)
-  func followsTaskEvents(_ kind: FleetBroker) throws {
-    let fleet = try FleetSandbox(kind)
-    let worker = try fleet.worker(["-c", "1", "-E", "-n", "celeriac@events-\(kind)"])
-    let everything = try Follower(fleet, ["--json", "--duration", "60"])
-    let failures = try Follower(fleet, ["--filter", "task-failed", "--count", "1"])
+  func followsTaskEvents(_ kind: FleetBroker) async throws {
+    let fleet = try await FleetSandbox(kind)
+    let worker = try await fleet.worker(["-c", "1", "-E", "-n", "celeriac@events-\(kind)"])
+    let everything = try await Follower(fleet, ["--json", "--duration", "60"])
+    let failures = try await Follower(fleet, ["--filter", "task-failed", "--count", "1"])
 
     let add = try fleet.run(["send", "tasks.add", "2", "3"]).stdout
       .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -58,7 +59,7 @@ struct EventsCommandTests {
     let events = { () -> [JSONValue] in everything.lines.compactMap { try? JSONValue(parsing: $0) }
     }
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         events().contains { $0["type"] == "task-failed" && $0["uuid"]?.stringValue == fail }
       }, "\(everything.output)\n\(everything.errors)\n\(worker.log)")
     let forAdd = events().filter { $0["uuid"]?.stringValue == add }.compactMap {
@@ -71,7 +72,7 @@ struct EventsCommandTests {
     #expect(succeeded?["name"] == "tasks.add", "the name remembered from task-received")
     #expect(succeeded?["hostname"] == .string("celeriac@events-\(kind)"))
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         events().contains { $0["type"] == "worker-heartbeat" }
       }, "the worker's heartbeats are followed too")
 
@@ -88,8 +89,8 @@ struct EventsCommandTests {
     arguments: [
       ["--count", "0"], ["--duration", "-1"], ["--duration", "nan"], ["--filter", ""],
     ])
-  func badFlags(_ arguments: [String]) throws {
-    let fleet = try FleetSandbox(.sqlite)
+  func badFlags(_ arguments: [String]) async throws {
+    let fleet = try await FleetSandbox(.sqlite)
     let result = try fleet.run(["events"] + arguments)
     #expect(result.status == 64, "\(result.stderr)")
     #expect(result.stderr.contains(arguments[0]), "\(result.stderr)")

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// `celeriac inspect …`, `celeriac control …` and `celeriac dead-letters …` against real
 /// workers on both brokers (SQLite through the broker file's mailbox, Redis through Celery's
 /// pidbox).
-@Suite("Inspecting and steering workers from the command line", .serialized)
+@Suite("Inspecting and steering workers from the command line", .serialized, .machineSlot)
 struct FleetControlTests {
   /// Long enough for a loaded machine; the calls return as soon as the named worker answers.
   static let replyTimeout = "5"
@@ -31,10 +32,10 @@ struct FleetControlTests {
   @Test(
     "inspect ping/active/stats/registered/active_queues, control revoke --terminate, pool-grow, shutdown",
     arguments: FleetBroker.allCases)
-  func inspectAndControl(_ kind: FleetBroker) throws {
-    let fleet = try FleetSandbox(kind)
+  func inspectAndControl(_ kind: FleetBroker) async throws {
+    let fleet = try await FleetSandbox(kind)
     let name = "celeriac@fleet-\(kind)"
-    let worker = try fleet.worker(["-c", "2", "-n", name])
+    let worker = try await fleet.worker(["-c", "2", "-n", name])
 
     let ping = try fleet.run(["inspect", "ping", "-d", name, "--timeout", Self.replyTimeout])
     #expect(ping.status == 0 && ping.stdout == "-> \(name): OK\n    pong\n", "\(ping.stdout)")
@@ -43,7 +44,7 @@ struct FleetControlTests {
     let id = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     var running: JSONValue?
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         running = try Self.ask(fleet, ["inspect", "active"], worker: name)[name]?.arrayValue?.first
         return running != nil
       })
@@ -74,7 +75,7 @@ struct FleetControlTests {
     let grow = try Self.ask(fleet, ["control", "pool-grow", "1"], worker: name)[name]
     #expect(grow == ["ok": "pool will grow"])
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]?["pool"]?["processes"]?
           .arrayValue?.count == 3
       })
@@ -90,7 +91,7 @@ struct FleetControlTests {
       "control", "shutdown", "-d", name, "--timeout", Self.replyTimeout,
     ])
     #expect(shutdown.stdout.contains("shutting down"), "\(shutdown.stdout)")
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     // The summary (no verb) still reads the broker.
     let summary = try fleet.run(["inspect", "-Q", "celery"])
     #expect(
@@ -100,10 +101,10 @@ struct FleetControlTests {
   @Test(
     "revoked, query_task, scheduled, rate_limit, autoscale, add_consumer/cancel_consumer with Celery's replies",
     arguments: FleetBroker.allCases)
-  func moreVerbs(_ kind: FleetBroker) throws {
-    let fleet = try FleetSandbox(kind)
+  func moreVerbs(_ kind: FleetBroker) async throws {
+    let fleet = try await FleetSandbox(kind)
     let name = "celeriac@verbs-\(kind)"
-    let worker = try fleet.worker(["--autoscale", "3,1", "-n", name])
+    let worker = try await fleet.worker(["--autoscale", "3,1", "-n", name])
 
     let revoke = try Self.ask(fleet, ["control", "revoke", "gone-1"], worker: name)[name]
     #expect(revoke == ["ok": "tasks {'gone-1'} flagged as revoked"])
@@ -114,7 +115,7 @@ struct FleetControlTests {
       in: .whitespacesAndNewlines)
     var state: JSONValue?
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         state = try Self.ask(fleet, ["inspect", "query_task", id, "nope"], worker: name)[name]
         return state?[id] != nil
       })
@@ -129,7 +130,7 @@ struct FleetControlTests {
     let scaled = try Self.ask(fleet, ["control", "autoscale", "4", "2"], worker: name)[name]
     #expect(scaled == ["ok": "autoscale now max=4 min=2"])
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         try Self.ask(fleet, ["inspect", "stats"], worker: name)[name]?["pool"]?["processes"]?
           .arrayValue?.count ?? 0 >= 2
       })
@@ -150,20 +151,20 @@ struct FleetControlTests {
 
     _ = try Self.ask(fleet, ["control", "revoke", id, "--terminate"], worker: name)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(
     "A mixed fleet on Redis: celeriac inspect hears Python workers, celery inspect hears Celeriac")
-  func mixedFleet() throws {
+  func mixedFleet() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "1", "-n", "celeriac@mixed"])
-    let python = try PythonWorkerProcess(sandbox: redis)
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "1", "-n", "celeriac@mixed"])
+    let python = try await PythonWorkerProcess(sandbox: redis)
     let pythonName = "py@" + ProcessInfo.processInfo.hostName
     var names: [String] = []
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         let ping = try redis.run(["inspect", "ping", "--json", "--timeout", "2"])
         let replies = try? JSONCoding.decode([String: JSONValue].self, from: ping.stdout)
         names = (replies ?? [:]).keys.sorted()
@@ -197,18 +198,18 @@ struct FleetControlTests {
     let queues = try celery(["inspect", "active_queues"])?["celeriac@mixed"]?.arrayValue
     #expect(queues?.compactMap { $0["name"]?.stringValue } == ["celery", "more"])
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("Flower's HTTP API lists a Celeriac worker (-E) and the tasks it ran")
-  func flower() throws {
+  func flower() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "1", "-E", "-n", "celeriac@flower"])
-    let flower = try FlowerProcess(sandbox: redis)
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "1", "-E", "-n", "celeriac@flower"])
+    let flower = try await FlowerProcess(sandbox: redis)
     var workers: [String: JSONValue] = [:]
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         let body = try flower.get("/api/workers?refresh=1") ?? "{}"
         workers = (try? JSONCoding.decode([String: JSONValue].self, from: body)) ?? [:]
         return workers["celeriac@flower"]?["stats"] != nil
@@ -224,7 +225,7 @@ struct FleetControlTests {
       in: .whitespacesAndNewlines)
     var tasks: [String: JSONValue] = [:]
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         let body = try flower.get("/api/tasks") ?? "{}"
         tasks = (try? JSONCoding.decode([String: JSONValue].self, from: body)) ?? [:]
         return tasks.values.contains { $0["state"] == "SUCCESS" }
@@ -236,14 +237,14 @@ struct FleetControlTests {
     let status = try flower.get("/api/workers?status=1") ?? ""
     #expect(status.contains(#""celeriac@flower": true"#), "\(status)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("garbage in the SQLite control mailbox is skipped; the worker keeps answering")
-  func hostileMailbox() throws {
-    let fleet = try FleetSandbox(.sqlite)
+  func hostileMailbox() async throws {
+    let fleet = try await FleetSandbox(.sqlite)
     let name = "celeriac@mailbox"
-    let worker = try fleet.worker(["-c", "1", "-n", name])
+    let worker = try await fleet.worker(["-c", "1", "-n", name])
     let rows = [
       "'not json'", "'[]'", #"'{"method": 5}'"#, #"'{"method": "ping"}'"#,
       #"'{"method": "", "ticket": "t"}'"#,
@@ -264,12 +265,12 @@ struct FleetControlTests {
     #expect(ping.status == 0 && ping.stdout.contains("pong"), "\(ping.stdout)\(ping.stderr)")
     #expect(worker.process.isRunning)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("bad flags fail with one line and no request sent")
-  func badFlags() throws {
-    let fleet = try FleetSandbox(.sqlite)
+  func badFlags() async throws {
+    let fleet = try await FleetSandbox(.sqlite)
     for arguments in [
       ["inspect", "ping", "--timeout", "0"], ["inspect", "ping", "--timeout", "nan"],
       ["inspect", "ping", "-d", " , "], ["control", "pool-grow", "0"],
@@ -285,18 +286,19 @@ struct FleetControlTests {
   @Test(
     "dead-letters list, show, replay (the message unchanged), purge",
     arguments: FleetBroker.allCases)
-  func deadLetters(_ kind: FleetBroker) throws {
-    let fleet = try FleetSandbox(kind)
-    let worker = try fleet.worker(["-c", "1"])
+  func deadLetters(_ kind: FleetBroker) async throws {
+    let fleet = try await FleetSandbox(kind)
+    let worker = try await fleet.worker(["-c", "1"])
     let sent = try fleet.run(["send", "tasks.nope", "1"])
     let id = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     let broker = try fleet.connection().broker
-    #expect(try waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
+    #expect(
+      try await waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
     let entry = try #require(try broker.deadLetters(limit: 5).first)
     let entryID = try #require(entry.id)
     #expect(entry.taskID == id && entry.reason.contains("not registered"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
 
     let list = try fleet.run(["dead-letters", "list"])
     #expect(list.stdout.hasPrefix(entryID) && list.stdout.contains("task \(id)"), "\(list.stdout)")
@@ -317,11 +319,12 @@ struct FleetControlTests {
     #expect(again.status == 2 && again.stderr.contains(entryID))
 
     // The replayed message is a task again: a worker claims it (and dead-letters it again).
-    let second = try fleet.worker(["-c", "1"])
-    #expect(try waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
+    let second = try await fleet.worker(["-c", "1"])
+    #expect(
+      try await waitUntil(timeout: .seconds(20)) { try broker.deadLetters(limit: 5).count == 1 })
     #expect(try broker.deadLetters(limit: 5).first?.taskID == id)
     second.signal(SIGTERM)
-    #expect(try second.waitForExit() == 0)
+    await #expect(try second.waitForExit() == 0)
     let purge = try fleet.run(["dead-letters", "purge"])
     #expect(purge.stdout == "purged 1 dead letters\n", "\(purge.stdout)\(purge.stderr)")
     #expect(try fleet.run(["dead-letters", "list"]).stdout == "no dead letters\n")

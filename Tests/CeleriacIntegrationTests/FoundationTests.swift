@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -7,12 +8,12 @@ import Testing
 #endif
 
 /// The first slice end to end: real supervisor and children on a real SQLite file.
-@Suite("Worker on the SQLite broker", .serialized)
+@Suite("Worker on the SQLite broker", .serialized, .machineSlot)
 struct FoundationTests {
   @Test("send --wait prints the value; send prints the id; result reads it")
-  func commandLineRoundTrip() throws {
+  func commandLineRoundTrip() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
     let waited = try sandbox.run(["send", "tasks.add", "2", "3", "--wait"])
     #expect(waited.status == 0)
     #expect(waited.stdout == "5\n")
@@ -25,53 +26,53 @@ struct FoundationTests {
     #expect(failed.status == 1)
     #expect(failed.stderr.contains("ValueError: boom"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("a long task never blocks another while a child of the pool is idle")
-  func longTaskDoesNotBlockIdleChild() throws {
+  func longTaskDoesNotBlockIdleChild() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
     let long = try sandbox.send("tasks.sleep", [30])
-    _ = try sandbox.waitForRecord(long) { $0.state == .started }
+    _ = try await sandbox.waitForRecord(long) { $0.state == .started }
     let quick = try (0..<5).map { try sandbox.send("tasks.add", [.int($0), 1]) }
     for (index, id) in quick.enumerated() {
-      let record = try sandbox.waitForRecord(id, timeout: .seconds(15))
+      let record = try await sandbox.waitForRecord(id, timeout: .seconds(15))
       #expect(record?.state == .success)
       #expect(record?.result == .int(Int64(index) + 1))
     }
     #expect(try sandbox.connection().backend.result(for: long)?.state == .started)
     worker.signal(SIGQUIT)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("states PENDING → STARTED → SUCCESS/FAILURE are stored with value or error")
-  func statesAreStored() throws {
+  func statesAreStored() async throws {
     let sandbox = try Sandbox()
     let backend = try sandbox.connection().backend
     let id = try sandbox.send("tasks.sleep", [0.5])
     #expect(try backend.result(for: id) == nil)
-    let worker = try WorkerProcess(sandbox: sandbox)
-    let started = try sandbox.waitForRecord(id) { $0.state == .started }
+    let worker = try await WorkerProcess(sandbox: sandbox)
+    let started = try await sandbox.waitForRecord(id) { $0.state == .started }
     #expect(started?.name == "tasks.sleep")
-    let done = try sandbox.waitForRecord(id)
+    let done = try await sandbox.waitForRecord(id)
     #expect(done?.state == .success && done?.result == .double(0.5))
     let failing = try sandbox.send("tasks.fail", ["broken"])
-    let failure = try sandbox.waitForRecord(failing)
+    let failure = try await sandbox.waitForRecord(failing)
     #expect(failure?.state == .failure)
     #expect(failure?.failure?.type == "ValueError" && failure?.failure?.message == "broken")
     let progress = try sandbox.send("tasks.progress", [5, 0.2])
-    let reported = try sandbox.waitForRecord(progress) { $0.state == .progress }
+    let reported = try await sandbox.waitForRecord(progress) { $0.state == .progress }
     #expect(reported?.result?.compactDescription.contains("\"total\": 5") == true)
-    #expect(try sandbox.waitForRecord(progress)?.result == .int(5))
+    await #expect(try sandbox.waitForRecord(progress)?.result == .int(5))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("tasks with a countdown, an expiry and retries run (their dates reach the child intact)")
-  func datedTasksRun() throws {
+  func datedTasksRun() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox)
+    let worker = try await WorkerProcess(sandbox: sandbox)
     let later = try sandbox.run(["send", "tasks.add", "1", "2", "--countdown", "0.2", "--wait"])
     #expect(later.status == 0 && later.stdout == "3\n", "\(later.stderr)")
     let expiring = try sandbox.run(["send", "tasks.add", "2", "2", "--expires", "60", "--wait"])
@@ -80,10 +81,10 @@ struct FoundationTests {
     #expect(flaky.status == 0 && flaky.stdout == "2\n", "\(flaky.stderr)")
     let expired = try sandbox.run(["send", "tasks.add", "1", "1", "--expires", "0.001"])
     let id = expired.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    #expect(try sandbox.waitForRecord(id)?.state == .revoked)
+    await #expect(try sandbox.waitForRecord(id)?.state == .revoked)
     #expect(!worker.log.contains("exited with status 1"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("send --idempotency-key sends once while the key is held")
@@ -99,64 +100,64 @@ struct FoundationTests {
   }
 
   @Test("results expire after --result-expires")
-  func resultsExpire() throws {
+  func resultsExpire() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["--result-expires", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["--result-expires", "1"])
     let id = try sandbox.send("tasks.add", [1, 1])
-    #expect(try sandbox.waitForRecord(id)?.state == .success)
+    await #expect(try sandbox.waitForRecord(id)?.state == .success)
     let backend = try sandbox.connection().backend
-    #expect(try waitUntil(timeout: .seconds(10)) { try backend.result(for: id) == nil })
+    #expect(try await waitUntil(timeout: .seconds(10)) { try backend.result(for: id) == nil })
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("a child SIGKILLed mid-task: replaced, and its task fails with WorkerLostError")
-  func killedChildFailsItsTask() throws {
+  func killedChildFailsItsTask() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let runs = sandbox.directory + "/runs.txt"
     let id = try sandbox.send("tasks.record", [.string(runs), 30], options: TaskOptions())
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
     let victim = Int32(recordedRuns(runs)[id]![0])!
     kill(victim, SIGKILL)
-    let record = try sandbox.waitForRecord(id)
+    let record = try await sandbox.waitForRecord(id)
     #expect(record?.state == .failure)
     #expect(record?.failure?.type == TaskFailure.workerLost)
     #expect(
-      try waitUntil(timeout: .seconds(10)) {
+      try await waitUntil(timeout: .seconds(10)) {
         let children = worker.childPIDs()
         return children.count == 1 && !children.contains(victim)
       })
-    #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [2, 2]))?.result == 4)
+    await #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [2, 2]))?.result == 4)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("acks-late + reject-on-worker-lost: a killed child's task runs again")
-  func killedChildRequeuesAcksLateTask() throws {
+  func killedChildRequeuesAcksLateTask() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let runs = sandbox.directory + "/runs.txt"
     let id = try sandbox.send(
       "tasks.record", [.string(runs), 2],
       options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
     kill(Int32(recordedRuns(runs)[id]![0])!, SIGKILL)
-    let record = try sandbox.waitForRecord(id)
+    let record = try await sandbox.waitForRecord(id)
     #expect(record?.state == .success)
     #expect(recordedRuns(runs)[id]?.count == 2)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("redeliveries are capped: a task that always kills its child fails for good")
-  func redeliveryCap() throws {
+  func redeliveryCap() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let id = try sandbox.send(
       "tasks.crash", [],
       options: TaskOptions(acksLate: true, rejectOnWorkerLost: true, maxRedeliveries: 2))
-    let record = try sandbox.waitForRecord(id, timeout: .seconds(30))
+    let record = try await sandbox.waitForRecord(id, timeout: .seconds(30))
     #expect(record?.state == .failure)
     #expect(record?.failure?.type == TaskFailure.workerLost)
     #expect(worker.log.components(separatedBy: "returning it to celery").count - 1 == 2)
@@ -164,79 +165,80 @@ struct FoundationTests {
     // at-least-once: the outcome first, then what takes the task off the broker).
     let broker = try sandbox.connection().broker
     #expect(
-      try waitUntil(timeout: .seconds(10)) {
+      try await waitUntil(timeout: .seconds(10)) {
         try broker.deadLetters(limit: 10).contains { $0.taskID == id }
       })
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("SIGTERM: running tasks finish, nothing unstarted is lost, exit 0")
-  func warmShutdown() throws {
+  func warmShutdown() async throws {
     let sandbox = try Sandbox()
     let runs = sandbox.directory + "/runs.txt"
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
     let ids = try (0..<40).map { _ in try sandbox.send("tasks.record", [.string(runs), 0.05]) }
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs).count >= 4 })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs).count >= 4 })
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     let backend = try sandbox.connection().backend
     for (id, pids) in recordedRuns(runs) {
       #expect(pids.count == 1)
       #expect(try backend.result(for: id)?.state == .success)
     }
-    let second = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
-    for id in ids { #expect(try sandbox.waitForRecord(id)?.state == .success) }
+    let second = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    for id in ids { await #expect(try sandbox.waitForRecord(id)?.state == .success) }
     let all = recordedRuns(runs)
     #expect(all.count == ids.count)
     #expect(all.values.allSatisfy { $0.count == 1 })
     second.signal(SIGTERM)
-    #expect(try second.waitForExit() == 0)
+    await #expect(try second.waitForExit() == 0)
   }
 
   @Test("QUIT ends running tasks now, handled as lost")
-  func coldShutdown() throws {
+  func coldShutdown() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let id = try sandbox.send("tasks.sleep", [60])
-    _ = try sandbox.waitForRecord(id) { $0.state == .started }
+    _ = try await sandbox.waitForRecord(id) { $0.state == .started }
     worker.signal(SIGQUIT)
-    #expect(try worker.waitForExit(timeout: .seconds(10)) == 0)
+    await #expect(try worker.waitForExit(timeout: .seconds(10)) == 0)
     let record = try sandbox.connection().backend.result(for: id)
     #expect(record?.state == .failure && record?.failure?.type == TaskFailure.workerLost)
   }
 
   @Test("INT once is warm, twice is cold")
-  func interruptTwice() throws {
+  func interruptTwice() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let id = try sandbox.send("tasks.sleep", [60])
-    _ = try sandbox.waitForRecord(id) { $0.state == .started }
+    _ = try await sandbox.waitForRecord(id) { $0.state == .started }
     worker.signal(SIGINT)
-    try worker.waitForLog("SIGINT: warm shutdown")
+    try await worker.waitForLog("SIGINT: warm shutdown")
     #expect(worker.process.isRunning)
     worker.signal(SIGINT)
-    #expect(try worker.waitForExit(timeout: .seconds(10)) == 0)
+    await #expect(try worker.waitForExit(timeout: .seconds(10)) == 0)
   }
 
   @Test("supervisor SIGKILLed: children die with it; its tasks return after the lease")
-  func supervisorKilled() throws {
+  func supervisorKilled() async throws {
     let sandbox = try Sandbox()
     let runs = sandbox.directory + "/runs.txt"
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2", "--lease", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2", "--lease", "1"])
     let children = worker.childPIDs()
     #expect(children.count == 2)
     let id = try sandbox.send(
       "tasks.record", [.string(runs), 30],
       options: TaskOptions(acksLate: true, rejectOnWorkerLost: true))
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
     worker.signal(SIGKILL)
-    _ = try worker.waitForExit()
+    _ = try await worker.waitForExit()
     #expect(
-      try waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) })
-    let second = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1", "--lease", "1"])
-    #expect(try waitUntil(timeout: .seconds(20)) { recordedRuns(runs)[id]?.count == 2 })
+      try await waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) }
+    )
+    let second = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1", "--lease", "1"])
+    #expect(try await waitUntil(timeout: .seconds(20)) { recordedRuns(runs)[id]?.count == 2 })
     second.signal(SIGQUIT)
-    _ = try second.waitForExit()
+    _ = try await second.waitForExit()
   }
 }

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// Global rate limits (`rateLimitScope: .global`, the broker's token bucket) across two
 /// supervisors sharing one broker, and `celeriac control rate-limit` changing a rate at run
 /// time in both scopes.
-@Suite("Global rate limits and control rate-limit", .serialized)
+@Suite("Global rate limits and control rate-limit", .serialized, .machineSlot)
 struct GlobalRateLimitTests {
   /// How long a control call waits for the named worker.
   static let replyTimeout = "5"
@@ -34,11 +35,12 @@ struct GlobalRateLimitTests {
   @Test(
     "40 tasks at 10/s global on two supervisors take about 4 s, both ran some, others not held up",
     arguments: BrokerKind.allCases)
-  func sharedBucket(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
+  func sharedBucket(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
     let path = broker.directory + "/starts.txt"
     let names = ["celeriac@global-a-\(kind)", "celeriac@global-b-\(kind)"]
-    let workers = try names.map { try broker.worker(["-c", "2", "-n", $0]) }
+    var workers: [WorkerProcess] = []
+    for name in names { workers.append(try await broker.worker(["-c", "2", "-n", name])) }
     let connection = try broker.connection()
     let limited = (0..<40).map { _ in
       TaskMessage(name: "tasks.throttled_global", args: [.string(path)])
@@ -47,7 +49,7 @@ struct GlobalRateLimitTests {
     let quick = TaskMessage(name: "tasks.add", args: [1, 2])
     try connection.broker.publish([quick])
     #expect(
-      try waitUntil(timeout: .seconds(60)) {
+      try await waitUntil(timeout: .seconds(60)) {
         RateLimitIntegrationTests.starts(path).count == 40
       }, "\(RateLimitIntegrationTests.starts(path).count) started")
     let times = RateLimitIntegrationTests.starts(path)
@@ -61,17 +63,17 @@ struct GlobalRateLimitTests {
     #expect(counts.reduce(0, +) == 40 && counts.allSatisfy { $0 > 0 }, "starts \(counts)")
     for worker in workers {
       worker.signal(SIGTERM)
-      #expect(try worker.waitForExit() == 0)
+      await #expect(try worker.waitForExit() == 0)
     }
   }
 
   @Test(
     "control rate-limit slows a per-worker and a global task, lifts a limit, refuses bad rates",
     arguments: BrokerKind.allCases)
-  func changedAtRunTime(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
+  func changedAtRunTime(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
     let name = "celeriac@rates-\(kind)"
-    let worker = try broker.worker(["-c", "2", "-n", name])
+    let worker = try await broker.worker(["-c", "2", "-n", name])
     let connection = try broker.connection()
 
     func control(_ arguments: [String]) throws -> JSONValue? {
@@ -89,7 +91,9 @@ struct GlobalRateLimitTests {
       try connection.broker.publish(
         (0..<6).map { _ in TaskMessage(name: task, args: [.string(path)]) })
       #expect(
-        try waitUntil(timeout: .seconds(60)) { RateLimitIntegrationTests.starts(path).count == 6 })
+        try await waitUntil(timeout: .seconds(60)) {
+          RateLimitIntegrationTests.starts(path).count == 6
+        })
       // Five intervals of 0.5 s (at the declared 10/s they would take 0.5 s).
       let span = Self.span(path)
       #expect(span >= 2.0 && span < 30, "\(task): span \(span)")
@@ -100,18 +104,18 @@ struct GlobalRateLimitTests {
     let refused = try broker.run(["control", "rate-limit", "tasks.throttled", "ten/s"])
     #expect(refused.status != 0 && refused.stderr.contains("rate limit"), "\(refused.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }
 
 /// The broker's bucket on its own, with given times: slots, reservations, forged claims.
-@Suite("The global rate bucket in each broker")
+@Suite("The global rate bucket in each broker", .machineSlot)
 struct GlobalRateBucketTests {
   @Test(
     "evenly spaced slots, a reserved slot taken once, a forged claim counts for nothing",
     arguments: BrokerKind.allCases)
-  func slots(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
+  func slots(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
     let bucket = try #require(try broker.connection().broker as? any GlobalRateLimiting)
     let now = Date().timeIntervalSince1970
     func take(_ id: String, at time: Double, claiming slot: Double? = nil) throws -> Double? {

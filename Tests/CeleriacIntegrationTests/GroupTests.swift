@@ -7,14 +7,14 @@ import Testing
 #endif
 
 /// `app.group` and `app.restoreGroup` from Swift on a Celeriac worker, on both brokers.
-@Suite("Groups from Swift on both brokers", .serialized)
+@Suite("Groups from Swift on both brokers", .serialized, .machineSlot)
 struct GroupTests {
   @Test(
     "values in order, per-member states with a failure, restored from the id alone",
     arguments: BrokerKind.allCases)
   func groupOnBroker(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
-    let worker = try broker.worker(["-c", "2"])
+    let broker = try await BrokerUnderTest(kind)
+    let worker = try await broker.worker(["-c", "2"])
     let app = CeleriacApp(configuration: broker.configuration)
 
     let group = try await app.group((0..<10).map { CanvasTests.add($0, $0) })
@@ -44,6 +44,6 @@ struct GroupTests {
     #expect(try app.restoreGroup("no-such-group") == nil)
     #expect(throws: CeleriacError.self) { _ = try app.restoreGroup("") }
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

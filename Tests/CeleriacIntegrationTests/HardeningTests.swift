@@ -10,7 +10,7 @@ import Testing
 
 /// No message, flag or peer can crash, stall or leak the worker: hostile numbers, a thousand
 /// mutated messages on each broker, Celery workflow messages, and memory over many tasks.
-@Suite("Hardening", .serialized)
+@Suite("Hardening", .serialized, .machineSlot)
 struct HardeningTests {
   static let hostileCommands: [[String]] = [
     ["send", "tasks.add", "1", "2", "--countdown", "1e20"],
@@ -44,7 +44,7 @@ struct HardeningTests {
   }
 
   @Test("A stored message with a hostile time limit is dead-lettered with its reason")
-  func hostileStoredMessage() throws {
+  func hostileStoredMessage() async throws {
     let sandbox = try Sandbox()
     _ = try sandbox.connection()
     var message = TaskMessage(id: "poison-1", name: "tasks.add", args: [1, 2])
@@ -53,50 +53,50 @@ struct HardeningTests {
       .replacingOccurrences(of: #""hard":1"#, with: #""hard":1e13"#)
     #expect(payload.contains("1e13"))
     try SQLiteRows.insert([(message.id, payload)], into: sandbox.databasePath)
-    let worker = try WorkerProcess(sandbox: sandbox)
-    let record = try sandbox.waitForRecord("poison-1")
+    let worker = try await WorkerProcess(sandbox: sandbox)
+    let record = try await sandbox.waitForRecord("poison-1")
     #expect(record?.state == .failure, "\(worker.log)")
     #expect(record?.failure?.message.contains("hard time limit must be") == true)
     let dead = try sandbox.connection().broker.deadLetters(limit: 5)
     #expect(dead.first?.taskID == "poison-1")
     let next = try sandbox.send("tasks.add", [1, 2])
     let depth = try sandbox.connection().broker.depths(of: ["celery"])
-    #expect(
+    await #expect(
       try sandbox.waitForRecord(next)?.result == 3,
       "depth \(depth): \(worker.log.suffix(3_000))")
     #expect(worker.process.isRunning)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A stored message that is valid JSON spread over lines runs (it would split the run line)")
-  func multiLineStoredMessage() throws {
+  func multiLineStoredMessage() async throws {
     let sandbox = try Sandbox()
     _ = try sandbox.connection()
     let message = TaskMessage(id: "multi-line-1", name: "tasks.add", args: [20, 22])
     let payload = try JSONCoding.encodeString(message).replacingOccurrences(of: ",", with: ",\n ")
     #expect(payload.contains("\n"))
     try SQLiteRows.insert([(message.id, payload)], into: sandbox.databasePath)
-    let worker = try WorkerProcess(sandbox: sandbox)
-    let record = try sandbox.waitForRecord("multi-line-1")
+    let worker = try await WorkerProcess(sandbox: sandbox)
+    let record = try await sandbox.waitForRecord("multi-line-1")
     #expect(record?.state == .success && record?.result == 42, "\(worker.log.suffix(3_000))")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A thousand mutated messages on SQLite: each ends as a result or a dead letter")
-  func mutatedMessagesOnSQLite() throws {
+  func mutatedMessagesOnSQLite() async throws {
     let sandbox = try Sandbox()
     _ = try sandbox.connection()
     var mutator = MessageMutator(seed: hostileSeed)
     let base = TaskMessage(name: "tasks.add", args: [1, 2], timeLimit: TimeLimits(hard: 30))
     let rows = (0..<1_000).map { _ in mutator.mutateStored(base) }
     try SQLiteRows.insert(rows.map { ($0.id, $0.json) }, into: sandbox.databasePath)
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
     let connection = try sandbox.connection()
     let ids = Set(rows.map(\.id))
     var accounted: Set<String> = []
-    let done = try waitUntil(timeout: .seconds(90)) {
+    let done = try await waitUntil(timeout: .seconds(90)) {
       let dead = try connection.broker.deadLetters(limit: 5_000).compactMap(\.taskID)
       accounted = Set(dead).union(
         try ids.filter { try connection.backend.result(for: $0)?.state.isReady == true })
@@ -105,24 +105,24 @@ struct HardeningTests {
     #expect(done && accounted.count == ids.count, "seed \(hostileSeed): \(accounted.count)")
     #expect(try connection.broker.depths(of: ["celery"])["celery"] == 0)
     #expect(worker.process.isRunning, "the supervisor died:\n\(worker.log.suffix(2_000))")
-    #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [2, 2]))?.result == 4)
+    await #expect(try sandbox.waitForRecord(try sandbox.send("tasks.add", [2, 2]))?.result == 4)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A thousand mutated Celery messages on Redis: each ends as a result or a dead letter")
-  func mutatedMessagesOnRedis() throws {
-    let redis = try RedisSandbox()
+  func mutatedMessagesOnRedis() async throws {
+    let redis = try await RedisSandbox()
     var mutator = MessageMutator(seed: hostileSeed &+ 7)
     let base = CeleryProtocol.encodeForTests(
       TaskMessage(name: "tasks.add", args: [1, 2], timeLimit: TimeLimits(hard: 30)))
     let messages: [(id: String, raw: String)] = (0..<1_000).map { _ in mutator.mutateCelery(base) }
     try redis.server.pipe(messages.map { ["LPUSH", "celery", $0.raw] })
-    let worker = try redis.worker(["-c", "2"])
+    let worker = try await redis.worker(["-c", "2"])
     let connection = try redis.connection()
     let ids = Set(messages.map(\.id))
     var summary = ""
-    let done = try waitUntil(timeout: .seconds(90)) {
+    let done = try await waitUntil(timeout: .seconds(90)) {
       let dead = try connection.broker.deadLetters(limit: 5_000)
       let resultIDs = try redis.server.command(["KEYS", "celery-task-meta-*"], database: 1)
         .split(separator: "\n").map { String($0.dropFirst("celery-task-meta-".count)) }
@@ -139,19 +139,19 @@ struct HardeningTests {
     let check = try redis.run(["send", "tasks.add", "2", "2", "--wait"])
     #expect(check.stdout == "4\n", "\(check.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("The poison pill: timelimit [1e13, null] from a Celery producer fails that task only")
-  func poisonPillOnRedis() throws {
-    let redis = try RedisSandbox()
+  func poisonPillOnRedis() async throws {
+    let redis = try await RedisSandbox()
     var message = TaskMessage(id: "poison-redis", name: "tasks.add", args: [1, 2])
     message.timeLimit.hard = 1
     let raw = CeleryProtocol.encodeForTests(message)
       .replacingOccurrences(of: #""timelimit": [1, null]"#, with: #""timelimit": [1e13, null]"#)
     #expect(raw.contains("1e13"))
     try redis.server.pipe([["LPUSH", "celery", raw]])
-    let worker = try redis.worker(["-c", "1"])
+    let worker = try await redis.worker(["-c", "1"])
     let result = try redis.run(["result", "poison-redis", "--wait", "--timeout", "10"])
     #expect(result.stdout.hasPrefix("FAILURE"), "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("hard time limit must be"))
@@ -159,49 +159,49 @@ struct HardeningTests {
     #expect(try redis.run(["send", "tasks.add", "2", "3", "--wait"]).stdout == "5\n")
     #expect(worker.process.isRunning)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A broker that is down at start-up is waited for, then served without a restart")
-  func waitsForBrokerAtStartup() throws {
-    let redis = try RedisSandbox()
+  func waitsForBrokerAtStartup() async throws {
+    let redis = try await RedisSandbox()
     redis.server.stop()
-    let worker = try redis.worker(
+    let worker = try await redis.worker(
       ["-c", "1", "--broker-startup-timeout", "60"], waitForReady: false)
-    #expect(try worker.waitForLog("waiting for the broker"), "\(worker.log)")
+    await #expect(try worker.waitForLog("waiting for the broker"), "\(worker.log)")
     #expect(worker.process.isRunning)
-    try redis.server.start()
-    #expect(try worker.waitForLog("all pools ready", timeout: .seconds(30)), "\(worker.log)")
+    try await redis.server.start()
+    await #expect(try worker.waitForLog("all pools ready", timeout: .seconds(30)), "\(worker.log)")
     let result = try redis.run(["send", "tasks.add", "20", "22", "--wait"])
     #expect(result.stdout == "42\n", "\(result.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("SIGTERM while waiting for the broker ends the worker cleanly")
-  func stopsWhileWaitingForBroker() throws {
-    let redis = try RedisSandbox()
+  func stopsWhileWaitingForBroker() async throws {
+    let redis = try await RedisSandbox()
     redis.server.stop()
-    let worker = try redis.worker(["--broker-startup-timeout", "60"], waitForReady: false)
-    #expect(try worker.waitForLog("waiting for the broker"))
+    let worker = try await redis.worker(["--broker-startup-timeout", "60"], waitForReady: false)
+    await #expect(try worker.waitForLog("waiting for the broker"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit(timeout: .seconds(15)) == 0)
+    await #expect(try worker.waitForExit(timeout: .seconds(15)) == 0)
     #expect(ProcessTable.children(of: worker.pid).isEmpty)
   }
 
   @Test("A config file's broker, backend and loglevel take effect; a flag still wins")
-  func configFileConnection() throws {
+  func configFileConnection() async throws {
     let sandbox = try Sandbox()
     let config = sandbox.directory + "/worker.json"
     let fromFile = sandbox.directory + "/from-file.db"
     try #"{"broker": "sqlite://\#(fromFile)", "loglevel": "debug", "concurrency": 1}"#
       .write(toFile: config, atomically: true, encoding: .utf8)
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       directory: sandbox.directory, connection: [], arguments: ["--config", config])
     #expect(worker.log.contains("broker sqlite://\(fromFile)"), "\(worker.log)")
     #expect(worker.log.contains(" debug "), "the file's loglevel was ignored")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     let bad = sandbox.directory + "/bad.json"
     try #"{"loglevel": "loud"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
     let refused = try sandbox.run(["worker", "--config", bad])
@@ -211,47 +211,49 @@ struct HardeningTests {
   }
 
   @Test("A supervisor stalled past its lease does not start reserved tasks another one took")
-  func stalledSupervisorDropsItsReserve() throws {
+  func stalledSupervisorDropsItsReserve() async throws {
     let sandbox = try Sandbox()
     let runs = sandbox.directory + "/runs.txt"
     let ids = try (0..<3).map { _ in
       try sandbox.send("tasks.record", [.string(runs), 1.5], options: TaskOptions())
     }
-    let stalled = try WorkerProcess(
+    let stalled = try await WorkerProcess(
       sandbox: sandbox, arguments: ["-c", "1", "--prefetch-multiplier", "2", "--lease", "2"])
     // One runs, two wait in the supervisor's reserve.
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs).count == 1 })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs).count == 1 })
     stalled.signal(SIGSTOP)
-    let other = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "2", "--lease", "2"])
+    let other = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2", "--lease", "2"])
     #expect(
-      try waitUntil(timeout: .seconds(20)) { ids.allSatisfy { recordedRuns(runs)[$0] != nil } })
+      try await waitUntil(timeout: .seconds(20)) {
+        ids.allSatisfy { recordedRuns(runs)[$0] != nil }
+      })
     stalled.signal(SIGCONT)
-    #expect(try stalled.waitForLog("lease ran out", timeout: .seconds(10)), "\(stalled.log)")
+    await #expect(try stalled.waitForLog("lease ran out", timeout: .seconds(10)), "\(stalled.log)")
     // The running task may run twice (it was running at the stall); the reserved ones not.
     let twice = ids.filter { (recordedRuns(runs)[$0]?.count ?? 0) > 1 }
     #expect(twice.count <= 1, "\(twice.count) tasks ran twice: \(recordedRuns(runs))")
     #expect(ids.allSatisfy { recordedRuns(runs)[$0] != nil })
     stalled.signal(SIGTERM)
     other.signal(SIGTERM)
-    #expect(try stalled.waitForExit() == 0)
-    #expect(try other.waitForExit() == 0)
+    await #expect(try stalled.waitForExit() == 0)
+    await #expect(try other.waitForExit() == 0)
   }
 
   @Test("A beat message's entry and due time are kept in its stored result, on both brokers")
-  func beatHeadersInResults() throws {
+  func beatHeadersInResults() async throws {
     let headers: [String: JSONValue] = [
       "celeriac_beat_entry": "tick", "celeriac_beat_due": "2026-12-01T10:00:00.000000+00:00",
     ]
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "1"])
     let message = TaskMessage(name: "tasks.add", args: [1, 2], headers: headers)
     try sandbox.connection().broker.publish([message])
-    #expect(try sandbox.waitForRecord(message.id)?.headers == headers)
+    await #expect(try sandbox.waitForRecord(message.id)?.headers == headers)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
 
-    let redis = try RedisSandbox()
-    let redisWorker = try redis.worker(["-c", "1"])
+    let redis = try await RedisSandbox()
+    let redisWorker = try await redis.worker(["-c", "1"])
     let sent = TaskMessage(name: "tasks.add", args: [2, 2], headers: headers)
     try redis.connection().broker.publish([sent])
     let record = try redis.connection().backend.waitForResult(sent.id, timeout: .seconds(10))
@@ -259,17 +261,17 @@ struct HardeningTests {
     let stored = try redis.server.command(["GET", "celery-task-meta-\(sent.id)"], database: 1)
     #expect(stored.contains(#""celeriac_headers": {"#), "\(stored)")
     redisWorker.signal(SIGTERM)
-    #expect(try redisWorker.waitForExit() == 0)
+    await #expect(try redisWorker.waitForExit() == 0)
   }
 
   @Test("An inherited ignored SIGCHLD is reset: a killed child's exit status is still known")
-  func inheritedIgnoredSIGCHLD() throws {
+  func inheritedIgnoredSIGCHLD() async throws {
     let sandbox = try Sandbox()
     // Python starts the worker with SIGCHLD ignored, as a careless parent might.
     let wrapper =
       "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
       + "os.execv(sys.argv[1], sys.argv[1:])"
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       directory: sandbox.directory,
       connection: [
         CeleriacBinary.path, "worker", "--broker", sandbox.brokerURL, "-l", "debug", "-c", "1",
@@ -277,37 +279,37 @@ struct HardeningTests {
       executable: "/usr/bin/python3", prefix: ["-c", wrapper])
     let runs = sandbox.directory + "/runs.txt"
     let id = try sandbox.send("tasks.record", [.string(runs), 30], options: TaskOptions())
-    #expect(try waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
+    #expect(try await waitUntil(timeout: .seconds(10)) { recordedRuns(runs)[id] != nil })
     kill(Int32(recordedRuns(runs)[id]![0])!, SIGKILL)
-    let record = try sandbox.waitForRecord(id)
+    let record = try await sandbox.waitForRecord(id)
     #expect(record?.failure?.type == TaskFailure.workerLost)
     #expect(record?.failure?.message.contains("killed by signal 9") == true, "\(record as Any)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("Redis supervisor memory stays flat over 30,000 tasks (the leak of the reply buffer)")
-  func flatSupervisorMemory() throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
-    func drain(_ count: Int, total: Int) throws {
+  func flatSupervisorMemory() async throws {
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
+    func drain(_ count: Int, total: Int) async throws {
       let sent = try redis.run(["send", "tasks.noop", "--count", "\(count)"])
       #expect(sent.status == 0, "\(sent.stderr)")
-      let drained = try waitUntil(timeout: .seconds(120)) {
+      let drained = try await waitUntil(timeout: .seconds(120)) {
         Int(try redis.server.command(["DBSIZE"], database: 1)) ?? 0 >= total
       }
       #expect(drained)
     }
-    try drain(10_000, total: 10_000)
+    try await drain(10_000, total: 10_000)
     let warm = ProcessMemory.residentKiB(of: worker.pid)
-    try drain(10_000, total: 20_000)
-    try drain(10_000, total: 30_000)
+    try await drain(10_000, total: 20_000)
+    try await drain(10_000, total: 30_000)
     let after = ProcessMemory.residentKiB(of: worker.pid)
     // Before the fix the supervisor grew by about 1 KiB per task: 20 MiB here.
     print("supervisor RSS \(warm) KiB → \(after) KiB over 20,000 tasks")
     #expect(after - warm < 4_096, "supervisor RSS \(warm) KiB → \(after) KiB over 20,000 tasks")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }
 

@@ -8,20 +8,20 @@ import Testing
 
 /// `celeriac worker --log-format json`: every line one JSON object, task lines with the task's
 /// id and name and the pool and pid of the child that ran it.
-@Suite("Worker log format", .serialized)
+@Suite("Worker log format", .serialized, .machineSlot)
 struct LogFormatTests {
   @Test("--log-format json: one object a line; task lines carry task_id, task_name, pool, pid")
-  func jsonLines() throws {
+  func jsonLines() async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       sandbox: sandbox, arguments: ["-c", "1", "--log-format", "json"])
     let children = worker.childPIDs()
     let added = try sandbox.send("tasks.add", [1, 2])
     let failed = try sandbox.send("tasks.fail", ["boom"])
-    #expect(try sandbox.waitForRecord(added)?.result == 3)
-    #expect(try sandbox.waitForRecord(failed)?.state == .failure)
+    await #expect(try sandbox.waitForRecord(added)?.result == 3)
+    await #expect(try sandbox.waitForRecord(failed)?.state == .failure)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
 
     let lines = worker.log.split(separator: "\n").map(String.init)
     var objects: [[String: JSONValue]] = []
@@ -44,14 +44,14 @@ struct LogFormatTests {
   }
 
   @Test("the default text lines carry no metadata", arguments: ["text"])
-  func textLines(_ format: String) throws {
+  func textLines(_ format: String) async throws {
     let sandbox = try Sandbox()
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       sandbox: sandbox, arguments: ["-c", "1", "--log-format", format])
     let failed = try sandbox.send("tasks.fail", ["boom"])
-    #expect(try sandbox.waitForRecord(failed)?.state == .failure)
+    await #expect(try sandbox.waitForRecord(failed)?.state == .failure)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     let line = worker.log.split(separator: "\n").first { $0.contains("failed: ValueError") }
     #expect(line?.contains("task_id=") == false && line?.hasPrefix("{") == false, "\(worker.log)")
   }

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 
 /// `celeriac worker --metrics-port`: Prometheus text at `/metrics` whose values move with the
 /// work, fetched with curl as a scraper would.
-@Suite("Prometheus metrics", .serialized)
+@Suite("Prometheus metrics", .serialized, .machineSlot)
 struct MetricsTests {
   /// The samples of a scrape, `name{labels}` → value (comments and buckets left out).
   static func samples(_ text: String) -> [String: Double] {
@@ -31,10 +32,10 @@ struct MetricsTests {
   }
 
   @Test("tasks by name and state, run-time histogram, pool children, restarts, dead letters")
-  func valuesMoveWithWork() throws {
+  func valuesMoveWithWork() async throws {
     let sandbox = try Sandbox()
     let port = try RedisTestServer.freePort()
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       sandbox: sandbox, arguments: ["-c", "2", "--metrics-port", "\(port)"])
     let first = Self.samples(try Self.scrape(port).body)
     #expect(first[#"celeriac_pool_children{pool="celery",state="idle"}"#] == 2, "\(first)")
@@ -43,15 +44,16 @@ struct MetricsTests {
     #expect(first[#"celeriac_tasks_total{task="tasks.add",state="SUCCESS"}"#] == nil)
 
     for value in 0..<3 {
-      #expect(
+      await #expect(
         try sandbox.waitForRecord(try sandbox.send("tasks.add", [.int(Int64(value)), 1]))?.result
           != nil)
     }
-    #expect(try sandbox.waitForRecord(try sandbox.send("tasks.fail", ["boom"]))?.state == .failure)
+    await #expect(
+      try sandbox.waitForRecord(try sandbox.send("tasks.fail", ["boom"]))?.state == .failure)
     _ = try sandbox.send("tasks.nope")
     var seen: [String: Double] = [:]
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         seen = Self.samples(try Self.scrape(port).body)
         return seen[#"celeriac_tasks_total{task="tasks.add",state="SUCCESS"}"#] == 3
           && seen[#"celeriac_tasks_total{task="tasks.fail",state="FAILURE"}"#] == 1
@@ -67,7 +69,7 @@ struct MetricsTests {
 
     let sleeping = try sandbox.send("tasks.sleep", [30])
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         Self.samples(try Self.scrape(port).body)[
           #"celeriac_pool_children{pool="celery",state="busy"}"#] == 1
       })
@@ -77,7 +79,7 @@ struct MetricsTests {
     ])
     #expect(revoke.status == 0, "\(revoke.stderr)")
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         let now = Self.samples(try Self.scrape(port).body)
         return now[#"celeriac_tasks_total{task="tasks.sleep",state="REVOKED"}"#] == 1
           && now[#"celeriac_pool_children{pool="celery",state="busy"}"#] == 0
@@ -85,21 +87,21 @@ struct MetricsTests {
     // Children killed from outside: crash restarts.
     for child in worker.childPIDs() { kill(child, SIGKILL) }
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         Self.samples(try Self.scrape(port).body)[
           #"celeriac_child_restarts_total{pool="celery",cause="crash"}"#] ?? 0 >= 1
       })
 
     #expect(try Self.scrape(port, path: "/nothing").status != 0)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("hostile requests get an error or are dropped; the next scrape is served")
-  func hostileRequests() throws {
+  func hostileRequests() async throws {
     let sandbox = try Sandbox()
     let port = try RedisTestServer.freePort()
-    let worker = try WorkerProcess(
+    let worker = try await WorkerProcess(
       sandbox: sandbox, arguments: ["-c", "1", "--metrics-port", "\(port)"])
     let requests = [
       #"printf 'POST /metrics HTTP/1.1\r\n\r\n'"#, #"printf 'GET\r\n\r\n'"#,
@@ -119,38 +121,38 @@ struct MetricsTests {
     #expect(scrape.status == 0 && scrape.body.contains("celeriac_pool_children"))
     #expect(worker.process.isRunning)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("a Redis outage: broker_up drops to 0, one outage is counted, and up is 1 again after")
-  func brokerOutage() throws {
-    let redis = try RedisSandbox()
+  func brokerOutage() async throws {
+    let redis = try await RedisSandbox()
     let port = try RedisTestServer.freePort()
-    let worker = try redis.worker(["-c", "1", "--metrics-port", "\(port)"])
+    let worker = try await redis.worker(["-c", "1", "--metrics-port", "\(port)"])
     #expect(try redis.run(["send", "tasks.add", "1", "2"]).status == 0)
     var seen: [String: Double] = [:]
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         seen = Self.samples(try Self.scrape(port).body)
         return seen["celeriac_broker_up"] == 1
           && seen[#"celeriac_tasks_total{task="tasks.add",state="SUCCESS"}"#] == 1
       }, "\(seen)")
     redis.server.stop()
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         seen = Self.samples(try Self.scrape(port).body)
         return seen["celeriac_broker_up"] == 0
       }, "\(seen)")
     #expect(seen["celeriac_broker_outages_total"] == 1)
-    try redis.server.start()
+    try await redis.server.start()
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         seen = Self.samples(try Self.scrape(port).body)
         return seen["celeriac_broker_up"] == 1
       }, "\(seen)")
     #expect(seen["celeriac_broker_outages_total"] == 1, "one outage, counted once")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(

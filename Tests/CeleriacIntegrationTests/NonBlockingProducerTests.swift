@@ -1,6 +1,7 @@
 import Celeriac
 import CeleriacRedis
 import CeleriacSQLite
+import CeleriacTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -20,14 +21,14 @@ final class ProducerFixture: @unchecked Sendable {
   private let sandbox: Sandbox
   private let redis: RedisTestServer?
 
-  init(_ kind: ProducerBroker) throws {
+  init(_ kind: ProducerBroker) async throws {
     sandbox = try Sandbox()
     switch kind {
     case .sqlite:
       redis = nil
       app = CeleriacApp(configuration: CeleriacConfiguration(brokerURL: sandbox.brokerURL))
     case .redis:
-      let server = try RedisTestServer(directory: sandbox.directory)
+      let server = try await RedisTestServer.started(directory: sandbox.directory)
       redis = server
       app = CeleriacApp(
         configuration: CeleriacConfiguration(brokerURL: server.url(0), backendURL: server.url(1)))
@@ -48,11 +49,13 @@ final class ProducerFixture: @unchecked Sendable {
 
   /// How many result waits are still registered with the broker: waits of the SQLite watcher,
   /// or Redis connections subscribed to a result channel.
-  func openWaits(for taskID: String) throws -> Int {
+  func openWaits(for taskIDs: [String]) throws -> Int {
     if let redis {
+      // NUMSUB answers each channel's name, then its count.
       let reply = try redis.command(
-        ["PUBSUB", "NUMSUB", "celery-task-meta-\(taskID)"], database: 1)
-      return Int(reply.split(separator: "\n").last ?? "0") ?? 0
+        ["PUBSUB", "NUMSUB"] + taskIDs.map { "celery-task-meta-\($0)" }, database: 1)
+      let lines = reply.split(separator: "\n")
+      return stride(from: 1, to: lines.count, by: 2).reduce(0) { $0 + (Int(lines[$1]) ?? 0) }
     }
     let reader = try app.producerChannels().results as? SQLiteAsyncResultReader
     return reader?.pendingWaits ?? 0
@@ -68,7 +71,7 @@ private final class EventLog: Sendable {
 
 /// `send`, `sendBatch` and `get` must leave the threads of Swift's cooperative pool free: a
 /// blocked thread would starve other work of the process (a web server's request handlers).
-@Suite("Non-blocking producer", .serialized)
+@Suite("Non-blocking producer", .serialized, .machineSlot)
 struct NonBlockingProducerTests {
   /// Waits that are not done yet.
   static let waitingGets = 300
@@ -79,7 +82,7 @@ struct NonBlockingProducerTests {
     "hundreds of waiting get(timeout:) leave the pool free: another task completes first",
     arguments: ProducerBroker.allCases)
   func waitingGetsLeaveThePoolFree(_ kind: ProducerBroker) async throws {
-    let fixture = try ProducerFixture(kind)
+    let fixture = try await ProducerFixture(kind)
     let app = fixture.app
     let handles = try await app.sendBatch(
       (0..<Self.waitingGets).map { app.makeMessage("tasks.echo", args: [.int(Int64($0))]) })
@@ -94,8 +97,12 @@ struct NonBlockingProducerTests {
           #expect(value == .int(Int64(index)))
         }
       }
-      // Let every get reach its wait (they need the pool to get there, too).
-      try await Task.sleep(for: .milliseconds(500))
+      // Until every get waits (subscribed, on Redis): they need the pool to get there, too.
+      let ids = handles.map(\.id)
+      #expect(
+        try await waitUntil(timeout: .seconds(30), every: .milliseconds(20)) {
+          try fixture.openWaits(for: ids) == Self.waitingGets
+        })
       // Work that needs nothing but a cooperative thread.
       let probeStart = clock.now
       let probe = Task {
@@ -122,7 +129,7 @@ struct NonBlockingProducerTests {
 
   @Test("a thousand concurrent sends are all enqueued", arguments: ProducerBroker.allCases)
   func thousandConcurrentSends(_ kind: ProducerBroker) async throws {
-    let fixture = try ProducerFixture(kind)
+    let fixture = try await ProducerFixture(kind)
     let app = fixture.app
     let clock = ContinuousClock()
     let started = clock.now
@@ -145,32 +152,30 @@ struct NonBlockingProducerTests {
     "cancelling a waiting get returns CancellationError and leaves nothing subscribed",
     arguments: ProducerBroker.allCases)
   func cancellingAWaitingGet(_ kind: ProducerBroker) async throws {
-    let fixture = try ProducerFixture(kind)
+    let fixture = try await ProducerFixture(kind)
     let handle = try await fixture.app.send("tasks.echo", args: [1])
     let waiting = Task { try await handle.get(timeout: .seconds(60)) }
     let clock = ContinuousClock()
     // Until the wait is registered (subscribed, on Redis).
-    let registeredBy = clock.now + .seconds(10)
-    while try fixture.openWaits(for: handle.id) == 0 && clock.now < registeredBy {
-      try await Task.sleep(for: .milliseconds(10))
+    _ = try await waitUntil(timeout: .seconds(10), every: .milliseconds(10)) {
+      try fixture.openWaits(for: [handle.id]) != 0
     }
-    #expect(try fixture.openWaits(for: handle.id) == 1)
+    #expect(try fixture.openWaits(for: [handle.id]) == 1)
     let cancelledAt = clock.now
     waiting.cancel()
     await #expect(throws: CancellationError.self) { try await waiting.value }
     let latency = clock.now - cancelledAt
     print("[\(kind)] cancelled get returned in \(latency)")
     #expect(latency < .seconds(5))
-    let releasedBy = clock.now + .seconds(5)
-    while try fixture.openWaits(for: handle.id) > 0 && clock.now < releasedBy {
-      try await Task.sleep(for: .milliseconds(10))
+    _ = try await waitUntil(timeout: .seconds(5), every: .milliseconds(10)) {
+      try fixture.openWaits(for: [handle.id]) == 0
     }
-    #expect(try fixture.openWaits(for: handle.id) == 0)
+    #expect(try fixture.openWaits(for: [handle.id]) == 0)
   }
 
   @Test("state() and get() through the async readers", arguments: ProducerBroker.allCases)
   func stateAndGet(_ kind: ProducerBroker) async throws {
-    let fixture = try ProducerFixture(kind)
+    let fixture = try await ProducerFixture(kind)
     let handle = try await fixture.app.send("tasks.echo", args: [7])
     #expect(try await handle.state() == .pending)
     await #expect(throws: CeleriacError.self) { try await handle.get(timeout: .milliseconds(50)) }

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ func recordedOrder(_ path: String) -> [String] {
 
 /// Priorities (0 to 9, lower first, Celery's meaning on Redis) on both brokers, from Swift, the
 /// command line and a Python Celery producer, consumed by a real worker.
-@Suite("Priorities", .serialized)
+@Suite("Priorities", .serialized, .machineSlot)
 struct PriorityTests {
   /// Messages of `tasks.record` appending to `path`, one per priority in `priorities`.
   static func records(_ priorities: [Int?], path: String) -> [TaskMessage] {
@@ -24,8 +25,8 @@ struct PriorityTests {
   }
 
   @Test("A backlog is taken by priority, FIFO within one priority", arguments: BrokerKind.allCases)
-  func backlogOrder(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
+  func backlogOrder(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
     let path = broker.directory + "/order.txt"
     // Sent round-robin 9, 6, 3, 0, four times: expected all 0s, then 3s, 6s, 9s, each group
     // in the order sent. Celery's default (no priority) is 0.
@@ -42,9 +43,10 @@ struct PriorityTests {
     let sent = try broker.run(["send", "tasks.record", path, "--priority", "3"])
     #expect(sent.status == 0, "\(sent.stderr)")
     let fromCommandLine = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    let worker = try broker.worker(["-c", "1", "--prefetch-multiplier", "0"])
+    let worker = try await broker.worker(["-c", "1", "--prefetch-multiplier", "0"])
     #expect(
-      try waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == messages.count + 1 })
+      try await waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == messages.count + 1 }
+    )
     var expected: [String] = []
     for level in [nil, 3, 6, 9] as [Int?] {
       expected += zip(levels, messages).filter { $0.0 == level }.map { $0.1.id }
@@ -52,13 +54,13 @@ struct PriorityTests {
     }
     #expect(recordedOrder(path) == expected)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(
     "A priority-0 task sent while a backlog runs overtakes it", arguments: BrokerKind.allCases)
-  func overtakesRunningBacklog(kind: BrokerKind) throws {
-    let broker = try BrokerUnderTest(kind)
+  func overtakesRunningBacklog(kind: BrokerKind) async throws {
+    let broker = try await BrokerUnderTest(kind)
     let path = broker.directory + "/order.txt"
     let backlog = (0..<20).map { _ in
       TaskMessage(
@@ -66,14 +68,14 @@ struct PriorityTests {
     }
     let connection = try broker.connection()
     try connection.broker.publish(backlog)
-    let worker = try broker.worker(["-c", "1", "--prefetch-multiplier", "0"])
-    #expect(try waitUntil(timeout: .seconds(20)) { !recordedOrder(path).isEmpty })
+    let worker = try await broker.worker(["-c", "1", "--prefetch-multiplier", "0"])
+    #expect(try await waitUntil(timeout: .seconds(20)) { !recordedOrder(path).isEmpty })
     let urgent = TaskMessage(name: "tasks.record", args: [.string(path)], priority: 0)
     try connection.broker.publish([urgent])
     // An upper bound of what had started when it was published.
     let before = recordedOrder(path).count
     let urgentID = urgent.id
-    #expect(try waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == 21 })
+    #expect(try await waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == 21 })
     let order = recordedOrder(path)
     let position = order.firstIndex(of: urgentID) ?? order.count
     // Only the backlog tasks started before it was sent, and at most one claimed in that
@@ -82,12 +84,12 @@ struct PriorityTests {
     // The backlog itself kept its order.
     #expect(order.filter { $0 != urgentID } == backlog.map(\.id))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("Priorities out of range are refused before anything is sent")
   func outOfRange() async throws {
-    let broker = try BrokerUnderTest(.sqlite)
+    let broker = try await BrokerUnderTest(.sqlite)
     for bad in [-1, 10, 99, Int.max] {
       let sent = try broker.run(["send", "tasks.add", "1", "2", "--priority=\(bad)"])
       #expect(sent.status != 0 && sent.stderr.contains("priority must be from 0 to 9"))
@@ -105,9 +107,9 @@ struct PriorityTests {
   }
 
   @Test("A Python producer's priorities are consumed in kombu's order by a Celeriac worker")
-  func pythonProducerPriorities() throws {
+  func pythonProducerPriorities() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
+    let redis = try await RedisSandbox()
     let path = redis.directory + "/order.txt"
     let sent = try runProcess(
       PythonVenv.python,
@@ -120,8 +122,8 @@ struct PriorityTests {
     // One line per task sent, in the order sent: its id and priority.
     let tasks = try checks(sent.stdout)["priority"]?["sent"]?.arrayValue ?? []
     #expect(tasks.count == 16, "\(sent.stdout)")
-    let worker = try redis.worker(["-c", "1", "--prefetch-multiplier", "0"])
-    #expect(try waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == tasks.count })
+    let worker = try await redis.worker(["-c", "1", "--prefetch-multiplier", "0"])
+    #expect(try await waitUntil(timeout: .seconds(20)) { recordedOrder(path).count == tasks.count })
     // kombu's steps: 0-2 in `celery`, 3-5 in `\x06\x163`, … ; FIFO within a step.
     let expected = [0, 3, 6, 9].flatMap { step in
       tasks.compactMap { task -> String? in
@@ -141,6 +143,6 @@ struct PriorityTests {
       ], directory: redis.directory)
     #expect(try checks(result.stdout)["get"]?["value"] == .string(expected[0]))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

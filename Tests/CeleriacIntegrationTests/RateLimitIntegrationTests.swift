@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 
 /// `tasks.throttled` (`rateLimit "10/s"`) on a real worker: its starts are spaced by the rate,
 /// while a task without a limit in the same queue runs at once.
-@Suite("Rate limits on a worker", .serialized)
+@Suite("Rate limits on a worker", .serialized, .machineSlot)
 struct RateLimitIntegrationTests {
   /// (task id, start time) lines written by `tasks.throttled`.
   static func starts(_ path: String) -> [Double] {
@@ -22,9 +23,9 @@ struct RateLimitIntegrationTests {
     "40 tasks at 10/s are spread over about 4 s; an unlimited task is not held up",
     arguments: BrokerKind.allCases)
   func throttled(kind: BrokerKind) async throws {
-    let broker = try BrokerUnderTest(kind)
+    let broker = try await BrokerUnderTest(kind)
     let path = broker.directory + "/starts.txt"
-    let worker = try broker.worker(["-c", "2"])
+    let worker = try await broker.worker(["-c", "2"])
     let connection = try broker.connection()
     let limited = (0..<40).map { _ in
       TaskMessage(name: "tasks.throttled", args: [.string(path)])
@@ -35,7 +36,7 @@ struct RateLimitIntegrationTests {
     let app = CeleriacApp(configuration: broker.configuration)
     #expect(try await app.result(for: quick.id).get(timeout: .seconds(30)) == 3)
     let done = try #require(try await app.result(for: quick.id).record()?.dateDone)
-    #expect(try waitUntil(timeout: .seconds(30)) { Self.starts(path).count == 40 })
+    #expect(try await waitUntil(timeout: .seconds(30)) { Self.starts(path).count == 40 })
     let times = Self.starts(path)
     let span = (times.last ?? 0) - (times.first ?? 0)
     // 39 intervals of 0.1 s at least; scheduling may only stretch it.
@@ -48,6 +49,6 @@ struct RateLimitIntegrationTests {
     // give or take the hand-over to a child.
     #expect(gaps.allSatisfy { $0 >= 0.05 }, "gaps \(gaps)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 }

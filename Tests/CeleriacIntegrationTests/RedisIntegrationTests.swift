@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -20,12 +21,12 @@ func checks(_ output: String) throws -> [String: [String: JSONValue]] {
 
 /// The real `celeriac` binary on a real redis-server: Swift and CLI producers, Python Celery on
 /// either side, and the failures a broker must survive.
-@Suite("Worker on the Redis broker", .serialized)
+@Suite("Worker on the Redis broker", .serialized, .machineSlot)
 struct RedisIntegrationTests {
   @Test("CLI round trip: send --wait, send + result --wait, a failure, inspect")
-  func commandLineRoundTrip() throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+  func commandLineRoundTrip() async throws {
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let waited = try redis.run(["send", "tasks.add", "2", "3", "--wait"])
     #expect(waited.status == 0 && waited.stdout == "5\n", "\(waited.stderr)")
     let sent = try redis.run(["send", "tasks.add", "--kwargs", #"{"x": 40, "y": 2}"#])
@@ -42,14 +43,14 @@ struct RedisIntegrationTests {
     let inspect = try redis.run(["inspect"])
     #expect(inspect.status == 0 && inspect.stdout.contains("celeriac@"), "\(inspect.stdout)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     #expect(try redis.server.command(["LLEN", "celery"]) == "0")
   }
 
   @Test("Swift API round trip: app.send(...).get() and a batch")
   func swiftRoundTrip() async throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
@@ -67,14 +68,14 @@ struct RedisIntegrationTests {
       _ = try await app.send("tasks.fail", args: ["x"]).get(timeout: .seconds(10))
     }
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A stock Python Celery client: args, kwargs, countdown, failures raise in Python")
-  func pythonClientToCeleriacWorker() throws {
+  func pythonClientToCeleriacWorker() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "roundtrip"],
@@ -92,15 +93,15 @@ struct RedisIntegrationTests {
     #expect(results["countdown"]?["value"] == 3)
     #expect((results["countdown"]?["elapsed"]?.doubleValue ?? 0) >= 0.9)
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(
     "Python canvas on a Celeriac worker: chains, link, link_error and a chord run")
-  func pythonWorkflowsOnCeleriacWorker() throws {
+  func pythonWorkflowsOnCeleriacWorker() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "2"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "2"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "workflow"],
@@ -116,16 +117,16 @@ struct RedisIntegrationTests {
     // Chords run too: [1 + 1, 2 + 2] summed by tasks.xsum.
     #expect(results["chord"]?["value"] == 6, "\(output.stdout)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test(
     "Celery's remote control: ping, registered, active, stats, pool_grow, rate_limit, revoke --terminate"
   )
-  func pythonRemoteControl() throws {
+  func pythonRemoteControl() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "1", "-n", "celeriac@remote"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "1", "-n", "celeriac@remote"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "control"],
@@ -160,14 +161,14 @@ struct RedisIntegrationTests {
       ping.stdout.contains("celeriac@remote: OK") && ping.stdout.contains("pong"),
       "\(ping.stdout)\(ping.stderr)")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("With -E a Celeriac worker sends Celery's events; Python's event receiver reads them")
-  func pythonEventReceiver() throws {
+  func pythonEventReceiver() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "1", "-E", "-n", "celeriac@events"])
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "1", "-E", "-n", "celeriac@events"])
     let output = try runProcess(
       PythonVenv.python,
       [PythonVenv.interop + "/celery_client.py", redis.brokerURL, redis.backendURL, "events"],
@@ -182,13 +183,13 @@ struct RedisIntegrationTests {
     }
     #expect(seen["hostnames"] == ["celeriac@events"] && seen["result"] == "5")
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("Failures whose type Python does not know still raise a sensible exception")
-  func unknownExceptionTypesInPython() throws {
+  func unknownExceptionTypesInPython() async throws {
     try PythonVenv.require()
-    let redis = try RedisSandbox()
+    let redis = try await RedisSandbox()
     let backend = try redis.connection().backend
     let failures = [
       "swift": TaskFailure(type: "DecodingError", message: "bad input", module: "celeriac"),
@@ -214,9 +215,9 @@ struct RedisIntegrationTests {
   }
 
   @Test("A Celeriac producer and a Python Celery worker; celeriac result reads its results")
-  func celeriacProducerToPythonWorker() throws {
-    let redis = try RedisSandbox()
-    let worker = try PythonWorkerProcess(sandbox: redis)
+  func celeriacProducerToPythonWorker() async throws {
+    let redis = try await RedisSandbox()
+    let worker = try await PythonWorkerProcess(sandbox: redis)
     let sent = try redis.run(["send", "tasks.add", "2", "3"])
     let id = sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(sent.status == 0 && !id.isEmpty, "\(sent.stderr)")
@@ -230,10 +231,10 @@ struct RedisIntegrationTests {
   }
 
   @Test("Supervisor SIGKILLed mid-burst: a new supervisor runs every task at least once")
-  func supervisorKilledMidBurst() throws {
-    let redis = try RedisSandbox()
+  func supervisorKilledMidBurst() async throws {
+    let redis = try await RedisSandbox()
     let runs = redis.directory + "/runs.txt"
-    let first = try redis.worker(["-c", "2", "--lease", "2"])
+    let first = try await redis.worker(["-c", "2", "--lease", "2"])
     let children = ProcessTable.children(of: first.pid)
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
@@ -241,75 +242,82 @@ struct RedisIntegrationTests {
     let messages = (0..<200).map { _ in
       app.makeMessage("tasks.record", args: [.string(runs), 0.01])
     }
-    _ = try app.sendBatch(messages)
-    #expect(try waitUntil(timeout: .seconds(30)) { recordedRuns(runs).count >= 30 })
+    _ = try await app.sendBatch(messages)
+    #expect(try await waitUntil(timeout: .seconds(30)) { recordedRuns(runs).count >= 30 })
     first.signal(SIGKILL)
-    _ = try first.waitForExit()
+    _ = try await first.waitForExit()
     #expect(
-      try waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) })
+      try await waitUntil(timeout: .seconds(10)) { !children.contains(where: ProcessTable.isAlive) }
+    )
     let doneBeforeRestart = recordedRuns(runs).count
     #expect(doneBeforeRestart < 200, "the burst finished before the kill")
-    let second = try redis.worker(["-c", "2", "--lease", "2"])
-    let allRan = try waitUntil(timeout: .seconds(60)) { recordedRuns(runs).count == 200 }
+    let second = try await redis.worker(["-c", "2", "--lease", "2"])
+    let allRan = try await waitUntil(timeout: .seconds(60)) { recordedRuns(runs).count == 200 }
     #expect(allRan, "\(recordedRuns(runs).count) of 200 ran:\n\(second.log)")
     let ran = recordedRuns(runs)
     #expect(Set(ran.keys) == Set(messages.map(\.id)))
     let backend = try redis.connection().backend
     #expect(
-      try waitUntil(timeout: .seconds(20)) {
+      try await waitUntil(timeout: .seconds(20)) {
         try messages.allSatisfy { try backend.result(for: $0.id)?.state == .success }
       })
     #expect(second.log.contains("returned") && second.log.contains("lost worker"))
     second.signal(SIGTERM)
-    #expect(try second.waitForExit() == 0)
+    await #expect(try second.waitForExit() == 0)
     #expect(try redis.server.command(["KEYS", "celeriac.processing.*"]) == "")
   }
 
   @Test("Redis restarted mid-burst (appendonly): no task lost")
-  func redisRestartMidBurst() throws {
-    let redis = try RedisSandbox(appendOnly: true)
+  func redisRestartMidBurst() async throws {
+    let redis = try await RedisSandbox(appendOnly: true)
     let runs = redis.directory + "/runs.txt"
-    let worker = try redis.worker(["-c", "2"])
+    let worker = try await redis.worker(["-c", "2"])
     let app = CeleriacApp(
       configuration: CeleriacConfiguration(brokerURL: redis.brokerURL, backendURL: redis.backendURL)
     )
     let messages = (0..<300).map { _ in
       app.makeMessage("tasks.record", args: [.string(runs), 0.01])
     }
-    _ = try app.sendBatch(messages)
-    #expect(try waitUntil(timeout: .seconds(30)) { recordedRuns(runs).count >= 40 })
+    _ = try await app.sendBatch(messages)
+    #expect(try await waitUntil(timeout: .seconds(30)) { recordedRuns(runs).count >= 40 })
+    let outages = {
+      worker.log.components(separatedBy: "brokerUnavailable").count
+        + worker.log.components(separatedBy: "failed").count
+    }
+    let outagesBefore = outages()
     redis.server.stop()
-    usleep(1_000_000)
-    try redis.server.start()
-    let allRan = try waitUntil(timeout: .seconds(60)) { recordedRuns(runs).count == 300 }
+    // The outage is what this test is about: Redis stays down until the worker has run into it.
+    #expect(try await waitUntil(timeout: .seconds(20)) { outages() > outagesBefore })
+    try await redis.server.start()
+    let allRan = try await waitUntil(timeout: .seconds(60)) { recordedRuns(runs).count == 300 }
     #expect(allRan, "\(recordedRuns(runs).count) of 300 ran:\n\(worker.log.suffix(3_000))")
     let backend = try redis.connection().backend
     #expect(
-      try waitUntil(timeout: .seconds(30)) {
+      try await waitUntil(timeout: .seconds(30)) {
         try messages.allSatisfy { try backend.result(for: $0.id)?.state == .success }
       })
     #expect(worker.log.contains("brokerUnavailable") || worker.log.contains("failed"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
     #expect(try redis.server.command(["LLEN", "celery"]) == "0")
     #expect(try redis.server.command(["KEYS", "celeriac.processing.*"]) == "")
   }
 
   @Test("A malformed message pushed raw lands in dead-letter; the worker keeps serving")
-  func malformedMessageToDeadLetter() throws {
-    let redis = try RedisSandbox()
-    let worker = try redis.worker(["-c", "1"])
+  func malformedMessageToDeadLetter() async throws {
+    let redis = try await RedisSandbox()
+    let worker = try await redis.worker(["-c", "1"])
     try redis.server.command(["LPUSH", "celery", "{this is not json"])
     let pickled =
       #"{"body": "gAR9lC4=", "content-type": "application/x-python-serialize", "content-encoding": "binary", "headers": {"task": "tasks.add", "id": "pickled-task"}, "properties": {"body_encoding": "base64", "delivery_info": {"exchange": "", "routing_key": "celery"}}}"#
     try redis.server.command(["LPUSH", "celery", pickled])
     #expect(
-      try waitUntil(timeout: .seconds(10)) {
+      try await waitUntil(timeout: .seconds(10)) {
         try redis.server.command(["LLEN", "celeriac.dead_letter"]) == "2"
       })
     let backend = try redis.connection().backend
     let record = try #require(
-      try waitUntilValue(timeout: .seconds(10)) { try backend.result(for: "pickled-task") })
+      try await waitForValue(timeout: .seconds(10)) { try backend.result(for: "pickled-task") })
     #expect(record.state == .failure && record.failure?.type == "ContentDisallowed")
     let inspect = try redis.run(["inspect"])
     #expect(inspect.stdout.contains("pickle is never deserialized"), "\(inspect.stdout)")
@@ -317,7 +325,7 @@ struct RedisIntegrationTests {
     #expect(waited.stdout == "2\n")
     #expect(worker.log.contains("dead-lettered"))
     worker.signal(SIGTERM)
-    #expect(try worker.waitForExit() == 0)
+    await #expect(try worker.waitForExit() == 0)
   }
 
   @Test("A broker URL that does not answer: one clear line and a non-zero exit")
@@ -336,14 +344,4 @@ struct RedisIntegrationTests {
     #expect(worker.status == 5, "\(worker.stderr)")
     #expect(worker.stderr.contains("waiting for the broker") && !worker.stderr.contains("secret"))
   }
-}
-
-/// Polls `produce` until it returns a value or `timeout` passes.
-func waitUntilValue<T>(timeout: Duration, _ produce: () throws -> T?) throws -> T? {
-  var value: T?
-  _ = try waitUntil(timeout: timeout) {
-    value = try produce()
-    return value != nil
-  }
-  return value
 }

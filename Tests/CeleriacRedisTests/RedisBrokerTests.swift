@@ -1,5 +1,6 @@
 import CeleriacCore
 import CeleriacRedis
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -9,14 +10,13 @@ import Testing
 
 /// A broker on db 0 and a backend on db 1 of a fresh server, plus a plain client on db 0.
 struct BrokerFixture {
-  let server: RedisServerProcess
+  let server: RedisTestServer
   let broker: RedisBroker
   let backend: RedisResultBackend
   let client: RedisClient
 
-  init(_ extraArguments: [String] = [], userInfo: String = "") throws {
-    server = try RedisServerProcess(extraArguments: extraArguments)
-    try server.start()
+  init(_ extraArguments: [String] = [], userInfo: String = "") async throws {
+    server = try await RedisTestServer.started(extraArguments: extraArguments)
     broker = try RedisBroker(
       url: server.url(userInfo: userInfo, suffix: "/0"), resultDatabase: 1)
     backend = try RedisResultBackend(url: server.url(userInfo: userInfo, suffix: "/1"))
@@ -40,24 +40,11 @@ struct BrokerFixture {
 /// Runs `body` with a fresh fixture and tears it down.
 func withBroker(
   _ extraArguments: [String] = [], userInfo: String = "",
-  _ body: (BrokerFixture) throws -> Void
-) throws {
-  let fixture = try BrokerFixture(extraArguments, userInfo: userInfo)
+  _ body: (BrokerFixture) async throws -> Void
+) async throws {
+  let fixture = try await BrokerFixture(extraArguments, userInfo: userInfo)
   defer { fixture.close() }
-  try body(fixture)
-}
-
-/// Polls `condition` every few milliseconds until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) rethrows
-  -> Bool
-{
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while clock.now < deadline {
-    if try condition() { return true }
-    usleep(5_000)
-  }
-  return try condition()
+  try await body(fixture)
 }
 
 let worker = ConsumerIdentity(id: "test-worker.1", lease: .seconds(30))
@@ -65,8 +52,8 @@ let worker = ConsumerIdentity(id: "test-worker.1", lease: .seconds(30))
 @Suite("RedisBroker and RedisResultBackend against a real redis-server", .serialized)
 struct RedisBrokerTests {
   @Test("Publish, claim in FIFO order, acknowledge; kombu bindings on first publish")
-  func publishClaimAcknowledge() throws {
-    try withBroker { fixture in
+  func publishClaimAcknowledge() async throws {
+    try await withBroker { fixture in
       let messages = (1...3).map { TaskMessage(name: "tasks.add", args: [.int($0), 1]) }
       try fixture.broker.publish(messages)
       #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 3])
@@ -94,8 +81,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Queues are read in the given order, each in kombu's priority order")
-  func priorityOrder() throws {
-    try withBroker { fixture in
+  func priorityOrder() async throws {
+    try await withBroker { fixture in
       func raw(_ id: String, _ queue: String) -> String {
         CeleryProtocol.encode(
           TaskMessage(id: id, name: "tasks.noop", queue: queue), origin: "o", replyTo: "r")
@@ -112,8 +99,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Release puts a task back at the front, counting a redelivery only when asked")
-  func release() throws {
-    try withBroker { fixture in
+  func release() async throws {
+    try await withBroker { fixture in
       let first = TaskMessage(name: "tasks.noop")
       let second = TaskMessage(name: "tasks.noop")
       try fixture.broker.publish([first, second])
@@ -131,8 +118,8 @@ struct RedisBrokerTests {
   }
 
   @Test("A consumer whose lease runs out loses its tasks to recoverAbandoned, redelivered")
-  func leaseRecovery() throws {
-    try withBroker { fixture in
+  func leaseRecovery() async throws {
+    try await withBroker { fixture in
       let lost = ConsumerIdentity(id: "lost.1", lease: .milliseconds(200))
       let live = ConsumerIdentity(id: "live.1", lease: .seconds(30))
       let messages = (0..<3).map { _ in TaskMessage(name: "tasks.noop") }
@@ -146,7 +133,7 @@ struct RedisBrokerTests {
       defer { other.close() }
       var recovered = 0
       #expect(
-        try eventually {
+        try await waitUntil {
           recovered += try other.recoverAbandoned()
           return recovered == 2
         })
@@ -163,8 +150,8 @@ struct RedisBrokerTests {
   }
 
   @Test("renewLease keeps a consumer's tasks")
-  func renewLease() throws {
-    try withBroker { fixture in
+  func renewLease() async throws {
+    try await withBroker { fixture in
       let consumer = ConsumerIdentity(id: "renewing.1", lease: .milliseconds(300))
       try fixture.broker.publish([TaskMessage(name: "tasks.noop")])
       _ = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: consumer)
@@ -177,8 +164,8 @@ struct RedisBrokerTests {
   }
 
   @Test("A consumer cut off past its lease: renewal reports its lost deliveries, acks are fenced")
-  func fencing() throws {
-    try withBroker { fixture in
+  func fencing() async throws {
+    try await withBroker { fixture in
       let other = RedisBroker(url: fixture.broker.url, resultDatabase: 1)
       defer { other.close() }
       let cutOff = ConsumerIdentity(id: "cut-off.1", lease: .milliseconds(100))
@@ -186,7 +173,7 @@ struct RedisBrokerTests {
       try fixture.broker.publish([TaskMessage(id: "f1", name: "tasks.noop")])
       let held = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: cutOff).deliveries
       #expect(held.count == 1)
-      #expect(try eventually { try other.recoverAbandoned() == 1 })
+      #expect(try await waitUntil { try other.recoverAbandoned() == 1 })
       let taken = try other.claim(from: ["celery"], limit: 1, consumer: live).deliveries
       #expect(taken.map(\.message.id) == ["f1"])
       // Back from the cut: the renewal says what was lost, and settling it touches nothing.
@@ -199,8 +186,8 @@ struct RedisBrokerTests {
   }
 
   @Test("A recovered message goes back to the list it was claimed from, whatever its routing key")
-  func recoveryReturnsToOrigin() throws {
-    try withBroker { fixture in
+  func recoveryReturnsToOrigin() async throws {
+    try await withBroker { fixture in
       // A Celery producer with a custom route: routing key "reports", list "images".
       var message = TaskMessage(id: "o1", name: "tasks.noop", queue: "reports")
       message.args = [1]
@@ -214,7 +201,7 @@ struct RedisBrokerTests {
       let claimed = try fixture.broker.claim(from: ["images"], limit: 5, consumer: lost)
       #expect(Set(claimed.deliveries.map(\.message.id)) == ["o1", "o2"])
       #expect(try fixture.redis(["HLEN", RedisKeys.origins(lost.id)]).int == 2)
-      #expect(try eventually { try fixture.broker.recoverAbandoned() > 0 })
+      #expect(try await waitUntil { try fixture.broker.recoverAbandoned() > 0 })
       #expect(try fixture.redis(["LLEN", "images"]).int == 1)
       #expect(try fixture.redis(["LLEN", "reports"]).int == 0)
       #expect(try fixture.redis(["LLEN", CeleryProtocol.priorityQueues(of: "images")[1]]).int == 1)
@@ -228,14 +215,16 @@ struct RedisBrokerTests {
   }
 
   @Test("Recovery leaves the list of a consumer that came back before the move")
-  func recoveryRechecksLiveness() throws {
-    try withBroker { fixture in
+  func recoveryRechecksLiveness() async throws {
+    try await withBroker { fixture in
       let consumer = ConsumerIdentity(id: "back.1", lease: .milliseconds(100))
       try fixture.broker.publish([TaskMessage(id: "r1", name: "tasks.noop")])
       _ = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: consumer)
       // Expired, then renewed again: recovery must see it alive and move nothing.
       #expect(
-        try eventually { try fixture.redis(["EXISTS", RedisKeys.liveness(consumer.id)]).int == 0 })
+        try await waitUntil {
+          try fixture.redis(["EXISTS", RedisKeys.liveness(consumer.id)]).int == 0
+        })
       #expect(try fixture.broker.renewLease(for: consumer).isEmpty)
       #expect(try fixture.broker.recoverAbandoned() == 0)
       #expect(try fixture.redis(["LLEN", RedisKeys.processing(consumer.id)]).int == 1)
@@ -243,8 +232,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Dead letters are trimmed by count and by age, the newest kept")
-  func deadLetterRetention() throws {
-    try withBroker { fixture in
+  func deadLetterRetention() async throws {
+    try await withBroker { fixture in
       for index in 0..<5 {
         try fixture.redis(["LPUSH", "celery", "not json \(index)"])
       }
@@ -261,8 +250,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Countdown tasks go on the list as Celery sends them, wait in the delayed set once claimed")
-  func delayed() throws {
-    try withBroker { fixture in
+  func delayed() async throws {
+    try await withBroker { fixture in
       let later = TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(0.3))
       let now = TaskMessage(name: "tasks.noop")
       try fixture.broker.publish([later, now])
@@ -273,7 +262,7 @@ struct RedisBrokerTests {
       #expect(try fixture.redis(["ZCARD", RedisKeys.delayed("celery")]).int == 1)
       #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 0])
       #expect(
-        try eventually {
+        try await waitUntil {
           claimed = try fixture.broker.claim(from: ["celery"], limit: 5, consumer: worker)
           return !claimed.deliveries.isEmpty
         })
@@ -283,8 +272,8 @@ struct RedisBrokerTests {
   }
 
   @Test("A Celery message with a future eta goes to the delayed set when claimed")
-  func celeryETA() throws {
-    try withBroker { fixture in
+  func celeryETA() async throws {
+    try await withBroker { fixture in
       var message = TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(3_600))
       message.id = "future-1"
       let raw = CeleryProtocol.encode(message, origin: "gen1@py", replyTo: "r")
@@ -299,8 +288,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Malformed messages go to dead-letter during the claim, good ones are claimed")
-  func deadLetterOnClaim() throws {
-    try withBroker { fixture in
+  func deadLetterOnClaim() async throws {
+    try await withBroker { fixture in
       let good = TaskMessage(name: "tasks.add", args: [1, 2])
       try fixture.redis(["LPUSH", "celery", "this is not json"])
       try fixture.redis([
@@ -322,8 +311,8 @@ struct RedisBrokerTests {
   }
 
   @Test("deadLetter moves a claimed task with its reason")
-  func deadLetterTag() throws {
-    try withBroker { fixture in
+  func deadLetterTag() async throws {
+    try await withBroker { fixture in
       let message = TaskMessage(name: "tasks.unknown")
       try fixture.broker.publish([message])
       let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
@@ -338,8 +327,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Purge deletes waiting and delayed messages, not claimed ones")
-  func purge() throws {
-    try withBroker { fixture in
+  func purge() async throws {
+    try await withBroker { fixture in
       try fixture.broker.publish(
         (0..<4).map { _ in TaskMessage(name: "tasks.noop") } + [
           TaskMessage(name: "tasks.noop", eta: Date().addingTimeInterval(60))
@@ -352,8 +341,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Worker statuses expire with their TTL")
-  func workerStatuses() throws {
-    try withBroker { fixture in
+  func workerStatuses() async throws {
+    try await withBroker { fixture in
       func status(_ name: String) -> WorkerStatus {
         WorkerStatus(
           hostname: name, pid: 1, startedAt: Date(timeIntervalSince1970: 1_800_000_000),
@@ -367,14 +356,14 @@ struct RedisBrokerTests {
       try fixture.broker.publishWorkerStatus(status("a@h"), expiresIn: .seconds(30))
       try fixture.broker.publishWorkerStatus(status("b@h"), expiresIn: .milliseconds(100))
       #expect(try fixture.broker.workerStatuses() == [status("a@h"), status("b@h")])
-      #expect(try eventually { try fixture.broker.workerStatuses() == [status("a@h")] })
+      #expect(try await waitUntil { try fixture.broker.workerStatuses() == [status("a@h")] })
       #expect(try fixture.redis(["SMEMBERS", RedisKeys.workers]).array?.count == 1)
     }
   }
 
   @Test("Commit stores results on db 1 and acknowledges on db 0 in one transaction")
-  func commit() throws {
-    try withBroker { fixture in
+  func commit() async throws {
+    try await withBroker { fixture in
       let message = TaskMessage(name: "tasks.add", args: [2, 3])
       try fixture.broker.publish([message])
       let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
@@ -401,19 +390,22 @@ struct RedisBrokerTests {
   }
 
   @Test("waitForResult sees a result published while it waits, and times out otherwise")
-  func waitForResult() throws {
-    try withBroker { fixture in
+  func waitForResult() async throws {
+    try await withBroker { fixture in
       let backend = fixture.backend
-      let writer = Thread {
-        usleep(100_000)
-        try? backend.store(
-          [
-            TaskResultRecord(taskID: "w1", state: .started),
-            TaskResultRecord(taskID: "w1", state: .success, result: "done"),
-          ], expiresIn: .seconds(60))
-      }
-      writer.start()
-      let record = try backend.waitForResult("w1", timeout: .seconds(10))
+      let waiting = Task.detached { try backend.waitForResult("w1", timeout: .seconds(10)) }
+      // Until the wait has subscribed to the result's channel (past its quick polls).
+      let channel = CeleryResult.key(for: "w1")
+      #expect(
+        try await waitUntil {
+          try fixture.redis(["PUBSUB", "NUMSUB", channel]).array?.last?.int == 1
+        })
+      try backend.store(
+        [
+          TaskResultRecord(taskID: "w1", state: .started),
+          TaskResultRecord(taskID: "w1", state: .success, result: "done"),
+        ], expiresIn: .seconds(60))
+      let record = try await waiting.value
       #expect(record?.state == .success && record?.result == "done")
       // Already stored: returns at once.
       #expect(try backend.waitForResult("w1", timeout: .seconds(1))?.result == "done")
@@ -425,8 +417,8 @@ struct RedisBrokerTests {
   }
 
   @Test("Revocations and idempotency keys")
-  func revokeAndIdempotency() throws {
-    try withBroker { fixture in
+  func revokeAndIdempotency() async throws {
+    try await withBroker { fixture in
       try fixture.backend.revoke(["r1", "r2"])
       #expect(try fixture.backend.revoked(among: ["r1", "x", "r2"]) == ["r1", "r2"])
       #expect(try fixture.backend.revoked(among: []) == [])
@@ -441,8 +433,8 @@ struct RedisBrokerTests {
   }
 
   @Test("An unreachable server is a clear brokerUnavailable error; calls work once it is up")
-  func unavailable() throws {
-    let server = try RedisServerProcess()
+  func unavailable() async throws {
+    let server = try RedisTestServer()
     let broker = try RedisBroker(url: server.url(suffix: "/0"))
     defer {
       broker.close()
@@ -456,16 +448,16 @@ struct RedisBrokerTests {
       #expect(error.message.contains("127.0.0.1:\(server.port)"))
       #expect(error.message.contains("claim failed"))
     }
-    try server.start()
+    try await server.start()
     #expect(
-      eventually {
+      try await waitUntil {
         (try? broker.depths(of: ["celery"])) == ["celery": 0]
       })
   }
 
   @Test("A claimed task survives a Redis restart with appendonly, and is acknowledged after")
-  func restartWithPersistence() throws {
-    try withBroker(["--appendonly", "yes", "--appendfsync", "always"]) { fixture in
+  func restartWithPersistence() async throws {
+    try await withBroker(["--appendonly", "yes", "--appendfsync", "always"]) { fixture in
       let message = TaskMessage(name: "tasks.noop")
       try fixture.broker.publish([message, TaskMessage(name: "tasks.noop")])
       let batch = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
@@ -473,8 +465,8 @@ struct RedisBrokerTests {
       #expect(throws: CeleriacError.self) {
         try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
       }
-      try fixture.server.start()
-      #expect(try eventually { (try? fixture.broker.depths(of: ["celery"])) == ["celery": 1] })
+      try await fixture.server.start()
+      #expect(try await waitUntil { (try? fixture.broker.depths(of: ["celery"])) == ["celery": 1] })
       #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 1)
       try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
       #expect(try fixture.redis(["LLEN", RedisKeys.processing(worker.id)]).int == 0)
@@ -486,8 +478,8 @@ struct RedisBrokerTests {
   }
 
   @Test("ACL user with password")
-  func aclUser() throws {
-    try withBroker(
+  func aclUser() async throws {
+    try await withBroker(
       ["--user", "default", "off", "--user", "alice", "on", ">s3cret", "~*", "&*", "+@all"],
       userInfo: "alice:s3cret@"
     ) { fixture in
@@ -500,8 +492,8 @@ struct RedisBrokerTests {
       #expect(try fixture.backend.waitForResult(message.id, timeout: .seconds(5))?.result == 2)
       #expect(!fixture.broker.redactedURL.contains("s3cret"))
     }
-    let server = try RedisServerProcess(extraArguments: ["--requirepass", "right"])
-    try server.start()
+    let server = try RedisTestServer(extraArguments: ["--requirepass", "right"])
+    try await server.start()
     defer { server.stop() }
     let wrong = try RedisBroker(url: server.url(userInfo: ":wrong@", suffix: "/0"))
     defer { wrong.close() }
@@ -511,12 +503,12 @@ struct RedisBrokerTests {
 
 extension RedisBrokerTests {
   @Test("rediss:// with a CA file: publish, claim, commit, wait for the result over TLS")
-  func tls() throws {
+  func tls() async throws {
     let certificates = try TestCertificates()
     defer { certificates.remove() }
-    let server = try RedisServerProcess(
+    let server = try RedisTestServer(
       tls: (certificates.serverCertificate, certificates.serverKey, certificates.caCertificate))
-    try server.start()
+    try await server.start()
     defer { server.stop() }
     let base = "rediss://localhost:\(server.tlsPort!)"
     let query = "?ssl_ca_certs=\(certificates.caCertificate)"
@@ -546,8 +538,8 @@ extension RedisBrokerTests {
 
 extension RedisBrokerTests {
   @Test("A claim whose reply is lost: the orphaned message goes back to the queue at once")
-  func lostClaimReply() throws {
-    try withBroker(["--enable-debug-command", "yes"]) { fixture in
+  func lostClaimReply() async throws {
+    try await withBroker(["--enable-debug-command", "yes"]) { fixture in
       let impatient = try RedisBroker(
         url: RedisURL(fixture.server.url(suffix: "/0")),
         options: RedisConnectionOptions(commandTimeout: .milliseconds(100)))
@@ -568,7 +560,7 @@ extension RedisBrokerTests {
         try impatient.claim(from: ["celery"], limit: 1, consumer: worker)
       }
       let processing = RedisKeys.processing(worker.id)
-      #expect(try eventually { try fixture.redis(["LLEN", processing]).int == 1 })
+      #expect(try await waitUntil { try fixture.redis(["LLEN", processing]).int == 1 })
       #expect(try fixture.redis(["LLEN", "celery"]).int == 0)
       // The next claim first returns what it does not know, then claims it properly.
       let batch = try impatient.claim(from: ["celery"], limit: 1, consumer: worker)

@@ -1,4 +1,5 @@
 import CeleriacRedis
+import CeleriacTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -28,7 +29,7 @@ final class FakeRedisServer: @unchecked Sendable {
           && getsockname(listener, $0, &length) == 0
       }
     }
-    guard ok else { throw TestFailure("cannot listen on loopback") }
+    guard ok else { throw TestSetupFailure("cannot listen on loopback") }
     self.listener = listener
     self.port = Int(UInt16(bigEndian: address.sin_port))
     self.thread = Thread {

@@ -1,5 +1,6 @@
 import CeleriacCore
 import CeleriacRedis
+import CeleriacTestSupport
 import NIOCore
 import Testing
 
@@ -25,10 +26,10 @@ func withServer(
   userInfo: String = "",
   suffix: String = "",
   options: RedisConnectionOptions = RedisConnectionOptions(),
-  _ body: (RedisServerProcess, RedisClient) async throws -> Void
+  _ body: (RedisTestServer, RedisClient) async throws -> Void
 ) async throws {
-  let server = try RedisServerProcess(extraArguments: extraArguments)
-  try server.start()
+  let server = try RedisTestServer(extraArguments: extraArguments)
+  try await server.start()
   let client = try RedisClient(server.url(userInfo: userInfo, suffix: suffix), options: options)
   do {
     try await body(server, client)
@@ -162,7 +163,7 @@ struct RedisServerTests {
 
   @Test("connection refused gives a clear one-line error")
   func connectionRefused() async throws {
-    let port = try RedisServerProcess.freePort()
+    let port = try RedisTestServer.freePort()
     // A long backoff, so that the second call surely falls inside its window.
     let client = RedisClient(
       url: try RedisURL("redis://127.0.0.1:\(port)"),
@@ -178,8 +179,8 @@ struct RedisServerTests {
 
   @Test("the client reconnects after the server was restarted")
   func reconnect() async throws {
-    let server = try RedisServerProcess()
-    try server.start()
+    let server = try RedisTestServer()
+    try await server.start()
     defer { server.stop() }
     let client = try RedisClient(
       url: RedisURL(server.url()),
@@ -191,11 +192,9 @@ struct RedisServerTests {
     let down = await expectRedisError { _ = try client.sendSync(["PING"]) }
     #expect(down?.code == .closed || down?.code == .connectionFailed)
 
-    try server.start()
-    var reply: RESPValue?
-    for _ in 0..<100 where reply == nil {
-      reply = try? client.sendSync(["PING"])
-      if reply == nil { try await Task.sleep(for: .milliseconds(20)) }
+    try await server.start()
+    let reply = try await waitForValue(timeout: .seconds(2), every: .milliseconds(20)) {
+      try? client.sendSync(["PING"])
     }
     #expect(reply == .simpleString("PONG"))
     #expect(try client.sendSync(["GET", "before"]).isNull)  // A new, empty server.

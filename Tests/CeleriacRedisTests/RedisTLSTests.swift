@@ -1,4 +1,5 @@
 import CeleriacRedis
+import CeleriacTestSupport
 import NIOCore
 import Testing
 
@@ -6,13 +7,13 @@ import Testing
 struct RedisTLSTests {
   /// Runs `body` with a TLS-enabled server (plain port too, for readiness polling).
   func withTLSServer(
-    _ body: (RedisServerProcess, TestCertificates) async throws -> Void
+    _ body: (RedisTestServer, TestCertificates) async throws -> Void
   ) async throws {
     let certificates = try TestCertificates()
     defer { certificates.remove() }
-    let server = try RedisServerProcess(
+    let server = try RedisTestServer(
       tls: (certificates.serverCertificate, certificates.serverKey, certificates.caCertificate))
-    try server.start()
+    try await server.start()
     defer { server.stop() }
     try await body(server, certificates)
   }

@@ -1,4 +1,5 @@
 import CeleriacCore
+import CeleriacTestSupport
 import Foundation
 import GRDB
 import Synchronization
@@ -11,8 +12,8 @@ struct SQLiteBrokerTests {
   let worker = ConsumerIdentity(id: "worker1@test")
 
   @Test("publish, claim and acknowledge round trip")
-  func roundTrip() throws {
-    try withStore { broker, _, _ in
+  func roundTrip() async throws {
+    try await withStore { broker, _, _ in
       let sent = TaskMessage(
         id: "t1", name: "tasks.add", args: [.int(2), .int(3)], kwargs: ["x": .string("y")],
         queue: "celery", expires: Date(timeIntervalSince1970: 2_000_000_000),
@@ -34,8 +35,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a queue is served in FIFO order, earlier queues in the list first")
-  func fifoAndQueueOrder() throws {
-    try withStore { broker, _, _ in
+  func fifoAndQueueOrder() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([
         message("low-1", queue: "low"), message("high-1", queue: "high"),
         message("low-2", queue: "low"), message("high-2", queue: "high"),
@@ -50,8 +51,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("separate stores claiming at once never share a task")
-  func concurrentClaimersTakeEachTaskOnce() throws {
-    try withTemporaryDirectory { directory in
+  func concurrentClaimersTakeEachTaskOnce() async throws {
+    try await withTemporaryDirectory { directory in
       let path = directory + "/shared.db"
       let producer = try SQLiteBroker(path: path)
       let ids = (0..<2_000).map { "task-\($0)" }
@@ -88,14 +89,14 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a lease that runs out returns the task with one more redelivery")
-  func leaseExpiryRecovery() throws {
-    try withStore { broker, _, _ in
+  func leaseExpiryRecovery() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("t1")])
       let shortLived = ConsumerIdentity(id: "crashed", lease: .milliseconds(50))
       let batch = try broker.claim(from: ["celery"], limit: 1, consumer: shortLived)
       #expect(batch.deliveries.count == 1)
 
-      let recovered = try eventually {
+      let recovered = try await waitForValue(timeout: .seconds(5)) {
         let count = try broker.recoverAbandoned()
         return count > 0 ? count : nil
       }
@@ -109,8 +110,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("renewing a lease moves it forward for every task the consumer holds")
-  func renewLease() throws {
-    try withStore { broker, _, _ in
+  func renewLease() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("a"), message("b"), message("c")])
       let short = ConsumerIdentity(id: "w", lease: .milliseconds(1))
       _ = try broker.claim(from: ["celery"], limit: 2, consumer: short)
@@ -129,8 +130,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("release returns a task at once, counting a redelivery only when asked")
-  func release() throws {
-    try withStore { broker, _, _ in
+  func release() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("first"), message("second")])
       let one = try broker.claim(from: ["celery"], limit: 1, consumer: worker)
       try broker.release(one.deliveries.map(\.tag), countAsRedelivery: false)
@@ -150,8 +151,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a row that is not a task message goes to dead-letter, reported, never returned")
-  func malformedPayload() throws {
-    try withStore { broker, _, _ in
+  func malformedPayload() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("good-1")])
       let insert = """
         INSERT INTO tasks (task_id, queue, payload, eta, created) VALUES (?, 'celery', ?, 0, 0)
@@ -178,8 +179,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("dead-lettering a claimed task keeps its message and reason")
-  func deadLetterClaimed() throws {
-    try withStore { broker, _, _ in
+  func deadLetterClaimed() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("t1")])
       let batch = try broker.claim(from: ["celery"], limit: 1, consumer: worker)
       try broker.deadLetter(batch.deliveries[0].tag, reason: "retries exhausted")
@@ -194,8 +195,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a task with a future ETA is not claimable or counted until it is due")
-  func futureETA() throws {
-    try withStore { broker, _, _ in
+  func futureETA() async throws {
+    try await withStore { broker, _, _ in
       let eta = Date().addingTimeInterval(0.3)
       try broker.publish([
         message("later", eta: eta), message("past", eta: Date().addingTimeInterval(-60)),
@@ -204,7 +205,7 @@ struct SQLiteBrokerTests {
       #expect(now.deliveries.map(\.message.id) == ["past"])
       #expect(try broker.depths(of: ["celery"]) == ["celery": 0])
 
-      let due = try eventually {
+      let due = try await waitForValue(timeout: .seconds(5)) {
         let batch = try broker.claim(from: ["celery"], limit: 10, consumer: worker)
         return batch.deliveries.isEmpty ? nil : (batch, Date())
       }
@@ -217,8 +218,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("depths count queued, due rows per queue, with zeros")
-  func depths() throws {
-    try withStore { broker, _, _ in
+  func depths() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([
         message("a1", queue: "a"), message("a2", queue: "a"), message("a3", queue: "a"),
         message("b1", queue: "b"),
@@ -231,8 +232,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("purge deletes waiting tasks of one queue and leaves claimed ones")
-  func purge() throws {
-    try withStore { broker, _, _ in
+  func purge() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([
         message("a1", queue: "a"), message("a2", queue: "a"),
         message("a3", queue: "a", eta: Date().addingTimeInterval(3_600)),
@@ -248,8 +249,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a delivery tag is never reused after its row is deleted")
-  func tagsAreNotReused() throws {
-    try withStore { broker, _, _ in
+  func tagsAreNotReused() async throws {
+    try await withStore { broker, _, _ in
       try broker.publish([message("t1")])
       let first = try broker.claim(from: ["celery"], limit: 1, consumer: worker)
       try broker.acknowledge(first.deliveries.map(\.tag))
@@ -266,8 +267,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("claim, depth and lease queries read only the rows they need, through partial indexes")
-  func claimUsesIndex() throws {
-    try withStore { broker, _, _ in
+  func claimUsesIndex() async throws {
+    try await withStore { broker, _, _ in
       let plan = try broker.store.rows(
         "EXPLAIN QUERY PLAN " + SQLiteBroker.claimSQL, ["w", 0, "celery", 0, 0, 1]
       ).map { $0["detail"] as String }
@@ -292,8 +293,8 @@ struct SQLiteBrokerTests {
   }
 
   @Test("a task published through one store is claimed through another")
-  func sharedAcrossStores() throws {
-    try withTemporaryDirectory { directory in
+  func sharedAcrossStores() async throws {
+    try await withTemporaryDirectory { directory in
       let path = directory + "/shared.db"
       let producer = try SQLiteBroker(path: path)
       let consumer = try SQLiteBroker(url: "sqlite://" + path)

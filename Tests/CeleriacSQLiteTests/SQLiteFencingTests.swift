@@ -1,4 +1,5 @@
 import CeleriacCore
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -13,8 +14,8 @@ import Testing
 @Suite("SQLite fencing, retention and file checks")
 struct SQLiteFencingTests {
   @Test("A stalled consumer's late acknowledgement leaves the new holder's row alone")
-  func staleAcknowledgementIsFenced() throws {
-    try withStore { stalled, _, path in
+  func staleAcknowledgementIsFenced() async throws {
+    try await withStore { stalled, _, path in
       let other = SQLiteBroker(store: try SQLiteStore(path: path))
       let short = ConsumerIdentity(id: "stalled", lease: .milliseconds(50))
       let live = ConsumerIdentity(id: "live", lease: .seconds(60))
@@ -22,7 +23,10 @@ struct SQLiteFencingTests {
       let held = try stalled.claim(from: ["celery"], limit: 1, consumer: short).deliveries
       #expect(held.count == 1)
       // The lease runs out; another supervisor recovers the row and claims it.
-      #expect(try eventually { try other.recoverAbandoned() == 1 ? true : nil } == true)
+      #expect(
+        try await waitForValue(timeout: .seconds(5)) {
+          try other.recoverAbandoned() == 1 ? true : nil
+        } == true)
       let reclaimed = try other.claim(from: ["celery"], limit: 1, consumer: live).deliveries
       #expect(reclaimed.map(\.message.id) == ["t1"])
       #expect(reclaimed.first?.tag == held.first?.tag)  // the same row, so the same tag
@@ -40,14 +44,17 @@ struct SQLiteFencingTests {
   }
 
   @Test("Lease renewal reports the deliveries another consumer took back")
-  func renewalReportsLostDeliveries() throws {
-    try withStore { stalled, _, path in
+  func renewalReportsLostDeliveries() async throws {
+    try await withStore { stalled, _, path in
       let other = SQLiteBroker(store: try SQLiteStore(path: path))
       let short = ConsumerIdentity(id: "stalled", lease: .milliseconds(50))
       try stalled.publish([message("a"), message("b")])
       let held = try stalled.claim(from: ["celery"], limit: 2, consumer: short).deliveries
       #expect(try stalled.renewLease(for: short).isEmpty)
-      #expect(try eventually { try other.recoverAbandoned() == 2 ? true : nil } == true)
+      #expect(
+        try await waitForValue(timeout: .seconds(5)) {
+          try other.recoverAbandoned() == 2 ? true : nil
+        } == true)
       let lost = try stalled.renewLease(for: short)
       #expect(Set(lost) == Set(held.map(\.tag)))
       #expect(try stalled.renewLease(for: short).isEmpty)  // reported once
@@ -55,8 +62,8 @@ struct SQLiteFencingTests {
   }
 
   @Test("Dead letters are trimmed by age and by count, the newest kept")
-  func deadLetterRetention() throws {
-    try withStore { broker, _, _ in
+  func deadLetterRetention() async throws {
+    try await withStore { broker, _, _ in
       let consumer = ConsumerIdentity(id: "w")
       try broker.publish((0..<5).map { message("d\($0)") })
       for delivery in try broker.claim(from: ["celery"], limit: 5, consumer: consumer).deliveries {
@@ -73,8 +80,8 @@ struct SQLiteFencingTests {
   }
 
   @Test("The file is refused when it is a symbolic link, shared for writing, or not a file")
-  func fileChecks() throws {
-    try withTemporaryDirectory { directory in
+  func fileChecks() async throws {
+    try await withTemporaryDirectory { directory in
       let real = directory + "/real.db"
       _ = try SQLiteStore(path: real)
       let link = directory + "/link.db"

@@ -20,8 +20,8 @@ struct SQLiteListingTests {
   }
 
   @Test("pages walk every record once, newest first, with filters applied in the query")
-  func pagesAndFilters() throws {
-    try withStore { _, backend, _ in
+  func pagesAndFilters() async throws {
+    try await withStore { _, backend, _ in
       let base = Date().addingTimeInterval(-100)
       try storeRecords(backend, count: 25, base: base)
       var seen: [String] = []
@@ -44,8 +44,8 @@ struct SQLiteListingTests {
   }
 
   @Test("counts group by bucket and state")
-  func counts() throws {
-    try withStore { _, backend, _ in
+  func counts() async throws {
+    try await withStore { _, backend, _ in
       let base = Date().addingTimeInterval(-30)
       try storeRecords(backend, count: 10, base: base)
       let buckets = try backend.taskCounts(since: base, bucket: .seconds(5))
@@ -61,8 +61,8 @@ struct SQLiteListingTests {
   }
 
   @Test("bad queries are refused before the database is read")
-  func refusesBadQueries() throws {
-    try withStore { _, backend, _ in
+  func refusesBadQueries() async throws {
+    try await withStore { _, backend, _ in
       for query in [
         TaskQuery(limit: 0), TaskQuery(limit: TaskQuery.maximumLimit + 1),
         TaskQuery(name: String(repeating: "n", count: 500)),
@@ -78,8 +78,8 @@ struct SQLiteListingTests {
   }
 
   @Test("samples are kept newest last, trimmed to the limit")
-  func samples() throws {
-    try withStore { broker, _, _ in
+  func samples() async throws {
+    try await withStore { broker, _, _ in
       for index in 1...5 { try broker.appendSample("{\"n\": \(index)}", keeping: 3) }
       #expect(try broker.recentSamples(limit: 10) == [#"{"n": 3}"#, #"{"n": 4}"#, #"{"n": 5}"#])
       #expect(try broker.store.rows("SELECT * FROM samples").count == 3)

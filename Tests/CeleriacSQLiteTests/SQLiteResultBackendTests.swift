@@ -11,8 +11,8 @@ struct SQLiteResultBackendTests {
   let done = Date(timeIntervalSince1970: 1_795_000_000)
 
   @Test("records are upserted and read back")
-  func upsertAndFetch() throws {
-    try withStore { _, backend, _ in
+  func upsertAndFetch() async throws {
+    try await withStore { _, backend, _ in
       #expect(try backend.result(for: "t1") == nil)
       let started = TaskResultRecord(
         taskID: "t1", state: .started, dateDone: done, name: "tasks.add")
@@ -33,8 +33,8 @@ struct SQLiteResultBackendTests {
   }
 
   @Test("expired records read as missing and are deleted by deleteExpired")
-  func expiry() throws {
-    try withStore { _, backend, _ in
+  func expiry() async throws {
+    try await withStore { _, backend, _ in
       try backend.store(
         [TaskResultRecord(taskID: "old", state: .success)], expiresIn: .seconds(-1))
       try backend.store(
@@ -49,8 +49,8 @@ struct SQLiteResultBackendTests {
   }
 
   @Test("waiting returns a ready record, or the last one seen at the timeout")
-  func waitForResult() throws {
-    try withStore { _, backend, _ in
+  func waitForResult() async throws {
+    try await withStore { _, backend, _ in
       try backend.store([TaskResultRecord(taskID: "running", state: .started)], expiresIn: nil)
       #expect(try backend.waitForResult("running", timeout: .milliseconds(30))?.state == .started)
       #expect(try backend.waitForResult("unknown", timeout: .milliseconds(30)) == nil)
@@ -67,8 +67,8 @@ struct SQLiteResultBackendTests {
   }
 
   @Test("revoked ids are reported among others")
-  func revoke() throws {
-    try withStore { _, backend, _ in
+  func revoke() async throws {
+    try await withStore { _, backend, _ in
       #expect(try backend.revoked(among: ["a"]) == [])
       try backend.revoke(["a", "b"])
       try backend.revoke(["a"])
@@ -78,8 +78,8 @@ struct SQLiteResultBackendTests {
   }
 
   @Test("an idempotency key is held by its first task until it expires")
-  func idempotencyKeys() throws {
-    try withStore { _, backend, _ throws in
+  func idempotencyKeys() async throws {
+    try await withStore { _, backend, _ throws in
       #expect(try backend.reserveIdempotencyKey("k", for: "t1", expiresIn: .seconds(60)) == nil)
       #expect(try backend.reserveIdempotencyKey("k", for: "t2", expiresIn: .seconds(60)) == "t1")
       #expect(try backend.reserveIdempotencyKey("k", for: "t1", expiresIn: .seconds(60)) == nil)
@@ -91,8 +91,8 @@ struct SQLiteResultBackendTests {
   }
 
   @Test("one of many stores racing for a key gets it")
-  func idempotencyKeyRace() throws {
-    try withTemporaryDirectory { directory in
+  func idempotencyKeyRace() async throws {
+    try await withTemporaryDirectory { directory in
       let path = directory + "/keys.db"
       _ = try SQLiteStore(path: path)
       let answers = Mutex<[String: String?]>([:])

@@ -13,8 +13,8 @@ struct SQLiteStoreTests {
   }
 
   @Test("the file and its -wal and -shm files are owner-only")
-  func ownerOnlyPermissions() throws {
-    try withStore { broker, _, path in
+  func ownerOnlyPermissions() async throws {
+    try await withStore { broker, _, path in
       try broker.publish([message("t1")])
       #expect(try mode(path) == 0o600)
       for suffix in ["-wal", "-shm"] {
@@ -25,8 +25,8 @@ struct SQLiteStoreTests {
   }
 
   @Test("the file's descriptors close on exec, so spawned children do not inherit them")
-  func descriptorsCloseOnExec() throws {
-    try withStore { broker, backend, path in
+  func descriptorsCloseOnExec() async throws {
+    try await withStore { broker, backend, path in
       try broker.publish([message("t1")])
       _ = try backend.result(for: "t1")
       let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")
@@ -45,7 +45,7 @@ struct SQLiteStoreTests {
   }
 
   @Test("a missing directory gives brokerUnavailable naming the path")
-  func missingDirectory() throws {
+  func missingDirectory() async throws {
     let path = "/nonexistent-celeriac-dir/sub/celeriac.db"
     let error = try #require(throws: CeleriacError.self) { try SQLiteBroker(path: path) }
     #expect(error.code == .brokerUnavailable)
@@ -59,8 +59,8 @@ struct SQLiteStoreTests {
   }
 
   @Test("a file that is not a database gives brokerUnavailable naming the path")
-  func notADatabase() throws {
-    try withTemporaryDirectory { directory in
+  func notADatabase() async throws {
+    try await withTemporaryDirectory { directory in
       let path = directory + "/notes.txt"
       try String(repeating: "not a database\n", count: 400).write(
         toFile: path, atomically: true, encoding: .utf8)
@@ -79,8 +79,8 @@ struct SQLiteStoreTests {
   }
 
   @Test("several stores opening a fresh file at once all succeed")
-  func concurrentOpen() throws {
-    try withTemporaryDirectory { directory throws in
+  func concurrentOpen() async throws {
+    try await withTemporaryDirectory { directory throws in
       let path = directory + "/fresh.db"
       let failures = Mutex<[String]>([])
       onThreads(4) { index in
@@ -122,8 +122,8 @@ struct SQLiteStoreTests {
   }
 
   @Test("the redacted URL names the file")
-  func redactedURL() throws {
-    try withStore { broker, backend, path throws in
+  func redactedURL() async throws {
+    try await withStore { broker, backend, path throws in
       #expect(broker.redactedURL == "sqlite://" + path)
       #expect(backend.redactedURL == broker.redactedURL)
       #expect(try SQLiteStore.path(fromURL: broker.redactedURL) == path)

@@ -6,41 +6,29 @@ import Testing
 @testable import CeleriacSQLite
 
 /// Runs `body` with the path of a fresh directory that is removed afterwards.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
+func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
   let directory = FileManager.default.temporaryDirectory
     .appendingPathComponent("celeriac-sqlite-tests-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
   defer { try? FileManager.default.removeItem(at: directory) }
-  return try body(directory.path)
+  return try await body(directory.path)
 }
 
 /// Runs `body` with a broker and a backend sharing one store in a fresh file.
 func withStore<T>(
-  _ body: (_ broker: SQLiteBroker, _ backend: SQLiteResultBackend, _ path: String) throws -> T
-) throws -> T {
-  try withTemporaryDirectory { directory in
+  _ body: (_ broker: SQLiteBroker, _ backend: SQLiteResultBackend, _ path: String) async throws
+    -> T
+) async throws -> T {
+  try await withTemporaryDirectory { directory in
     let path = directory + "/celeriac.db"
     let store = try SQLiteStore(path: path)
-    return try body(SQLiteBroker(store: store), SQLiteResultBackend(store: store), path)
+    return try await body(SQLiteBroker(store: store), SQLiteResultBackend(store: store), path)
   }
 }
 
 /// A message named `tasks.test` on `queue`.
 func message(_ id: String, queue: String = "celery", eta: Date? = nil) -> TaskMessage {
   TaskMessage(id: id, name: "tasks.test", args: [.int(1)], queue: queue, eta: eta)
-}
-
-/// Repeats `body` every few milliseconds until it returns a value or `timeout` passes.
-func eventually<T>(
-  timeout: Duration = .seconds(5), _ body: () throws -> T?
-) throws -> T? {
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while true {
-    if let value = try body() { return value }
-    if clock.now >= deadline { return nil }
-    Thread.sleep(forTimeInterval: 0.005)
-  }
 }
 
 /// Runs `body` on `count` threads at once and waits for all of them.

@@ -25,15 +25,12 @@ public final class OffloadedResultReader: AsyncResultReader {
 
   /// Reads until the task is ready or `timeout` passes; cancellation ends a pause at once.
   public func waitForResult(_ taskID: String, timeout: Duration) async throws -> TaskResultRecord? {
-    let deadline = ContinuousClock.now + timeout
-    var interval = Self.firstPollInterval
-    while true {
+    try await ResultPolling.poll(
+      until: ContinuousClock.now + timeout, firstInterval: Self.firstPollInterval,
+      longestInterval: Self.longestPollInterval
+    ) {
       try Task.checkCancellation()
-      let last = try await result(for: taskID)
-      let remaining = deadline - ContinuousClock.now
-      if last?.state.isReady ?? false || remaining <= .zero { return last }
-      try await Task.sleep(for: min(interval, remaining))
-      interval = min(interval * 2, Self.longestPollInterval)
+      return try await result(for: taskID)
     }
   }
 

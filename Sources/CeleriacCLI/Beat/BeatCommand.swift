@@ -16,7 +16,8 @@ struct BeatCommand: ParsableCommand {
       """,
     subcommands: [
       BeatStartCommand.self, BeatListCommand.self, BeatAddCommand.self, BeatRemoveCommand.self,
-      BeatEnableCommand.self, BeatDisableCommand.self, BeatRunNowCommand.self,
+      BeatSetEnabledCommand<BeatEnable>.self, BeatSetEnabledCommand<BeatDisable>.self,
+      BeatRunNowCommand.self,
     ],
     defaultSubcommand: BeatStartCommand.self)
 }
@@ -145,43 +146,41 @@ struct BeatRemoveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "remove", abstract: "Remove a dynamic entry (and any enable/disable override).")
 
-  @OptionGroup var connection: ConnectionOptions
-  @Argument(help: "The entry's name.") var name: String
+  @OptionGroup var entry: BeatEntryArgument
 
   func run() throws {
-    let store = try connection.connectBeatStore(CeleriacCommandLine.app)
-    guard try store.removeEntry(named: name) else {
-      throw BeatError(.unknownEntry, entry: name, "no dynamic entry has this name")
+    guard try entry.store().removeEntry(named: entry.name) else {
+      throw BeatError(.unknownEntry, entry: entry.name, "no dynamic entry has this name")
     }
-    print("removed \(name)")
+    print("removed \(entry.name)")
   }
+}
+
+/// Whether ``BeatSetEnabledCommand`` enables or disables.
+protocol BeatEnabledSetting {
+  /// `true` for `enable`, `false` for `disable`.
+  static var enabled: Bool { get }
 }
 
 /// `celeriac beat enable NAME`.
-struct BeatEnableCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "enable", abstract: "Enable an entry (dynamic or from a schedule file).")
-
-  @OptionGroup var connection: ConnectionOptions
-  @Argument(help: "The entry's name.") var name: String
-
-  func run() throws {
-    try connection.connectBeatStore(CeleriacCommandLine.app).setEnabled(true, forEntryNamed: name)
-    print("enabled \(name)")
-  }
-}
-
+enum BeatEnable: BeatEnabledSetting { static let enabled = true }
 /// `celeriac beat disable NAME`.
-struct BeatDisableCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "disable", abstract: "Disable an entry (dynamic or from a schedule file).")
+enum BeatDisable: BeatEnabledSetting { static let enabled = false }
 
-  @OptionGroup var connection: ConnectionOptions
-  @Argument(help: "The entry's name.") var name: String
+/// `celeriac beat enable NAME` and `celeriac beat disable NAME`: the entry's enabled override.
+struct BeatSetEnabledCommand<Setting: BeatEnabledSetting>: ParsableCommand {
+  static var configuration: CommandConfiguration {
+    CommandConfiguration(
+      commandName: Setting.enabled ? "enable" : "disable",
+      abstract:
+        "\(Setting.enabled ? "Enable" : "Disable") an entry (dynamic or from a schedule file).")
+  }
+
+  @OptionGroup var entry: BeatEntryArgument
 
   func run() throws {
-    try connection.connectBeatStore(CeleriacCommandLine.app).setEnabled(false, forEntryNamed: name)
-    print("disabled \(name)")
+    try entry.store().setEnabled(Setting.enabled, forEntryNamed: entry.name)
+    print("\(Setting.enabled ? "enabled" : "disabled") \(entry.name)")
   }
 }
 

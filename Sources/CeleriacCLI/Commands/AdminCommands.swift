@@ -22,10 +22,17 @@ struct InspectCommand: ParsableCommand {
     commandName: "inspect",
     abstract: "Show queue depths and workers, or ask the live workers (ping, active, stats, …).",
     subcommands: [
-      InspectSummaryCommand.self, InspectPingCommand.self, InspectActiveCommand.self,
-      InspectReservedCommand.self, InspectScheduledCommand.self, InspectRevokedCommand.self,
-      InspectRegisteredCommand.self, InspectStatsCommand.self, InspectActiveQueuesCommand.self,
-      InspectConfCommand.self, InspectQueryTaskCommand.self,
+      InspectSummaryCommand.self,
+      RemoteControlVerbCommand<InspectPing, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectActive, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectReserved, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectScheduled, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectRevoked, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectRegistered, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectStats, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectActiveQueues, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectConf, NoRemoteControlArguments>.self,
+      RemoteControlVerbCommand<InspectQueryTask, QueryTaskArguments>.self,
     ],
     defaultSubcommand: InspectSummaryCommand.self)
 }

@@ -30,21 +30,13 @@ extension RedisResultBackend: TaskListing {
 
   /// Counts the scanned records by bucket and state.
   public func taskCounts(since: Date, bucket: Duration) throws -> [TaskCountBucket] {
-    guard let starts = TaskListingLimits.bucketStarts(since: since, now: Date(), bucket: bucket)
-    else {
-      throw CeleriacError(.invalidArguments, "task counts: too many or too short buckets")
-    }
-    let width = bucket.seconds
-    let first = starts.first ?? since.timeIntervalSince1970
-    var buckets = starts.map { TaskCountBucket(start: $0, counts: [:]) }
+    var grid = try TaskCountGrid(since: since, bucket: bucket)
     for record in try scanRecords().records {
-      let offset = record.dateDone.timeIntervalSince1970 - first
+      let offset = record.dateDone.timeIntervalSince1970 - grid.first
       guard offset >= 0 else { continue }
-      let slot = Int((offset / width).rounded(.down))
-      guard buckets.indices.contains(slot) else { continue }
-      buckets[slot].counts[record.state.rawValue, default: 0] += 1
+      grid.add(1, state: record.state.rawValue, slot: Int((offset / grid.width).rounded(.down)))
     }
-    return buckets
+    return grid.buckets
   }
 
   /// Every stored result the scan reaches, and whether it stopped before the end.

@@ -29,16 +29,10 @@ enum PythonRepr {
     }
   }
 
+  /// What `repr` escapes inside single quotes.
+  private static let escapes: [Character: String] = ["'": "\\'", "\\": "\\\\", "\n": "\\n"]
+
   private static func quote(_ string: String) -> String {
-    var result = "'"
-    for character in string {
-      switch character {
-      case "'": result += "\\'"
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      default: result.append(character)
-      }
-    }
-    return result + "'"
+    "'" + string.escaping(escapes) + "'"
   }
 }

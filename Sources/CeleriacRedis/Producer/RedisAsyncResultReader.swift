@@ -115,14 +115,10 @@ public final class RedisAsyncResultReader: AsyncResultReader {
   private func poll(_ taskID: String, until deadline: ContinuousClock.Instant) async throws
     -> TaskResultRecord?
   {
-    var interval = Self.quickPollInterval
-    while true {
-      let last = try await result(for: taskID)
-      let remaining = deadline - ContinuousClock.now
-      if last?.state.isReady ?? false || remaining <= .zero { return last }
-      try await Task.sleep(for: min(interval, remaining))
-      interval = min(interval * 2, Self.longestPollInterval)
-    }
+    try await ResultPolling.poll(
+      until: deadline, firstInterval: Self.quickPollInterval,
+      longestInterval: Self.longestPollInterval
+    ) { try await result(for: taskID) }
   }
 
   /// `SET key taskID NX EX …`; when the key is held, returns the holder (as

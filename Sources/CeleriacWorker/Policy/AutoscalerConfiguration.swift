@@ -60,33 +60,16 @@ public struct AutoscalerConfiguration: Sendable, Hashable {
     scaleDownStep: Int = defaultScaleDownStep,
     sampleInterval: Duration = defaultSampleInterval
   ) throws(PolicyConfigurationError) {
-    guard minimum >= 1 else {
-      throw PolicyConfigurationError("autoscale minimum must be at least 1, got \(minimum)")
-    }
+    typealias Check = PolicyConfigurationError
+    try Check.requireAtLeastOne(minimum, "autoscale minimum")
     guard maximum >= minimum else {
       throw PolicyConfigurationError("autoscale maximum \(maximum) is below minimum \(minimum)")
     }
-    guard maximumStep >= 1 else {
-      throw PolicyConfigurationError(
-        "autoscale maximum step must be at least 1, got \(maximumStep)")
-    }
-    guard scaleDownCooldown >= .zero else {
-      throw PolicyConfigurationError(
-        "scale-down cooldown must not be negative, got \(scaleDownCooldown.shortDescription)"
-      )
-    }
-    guard scaleDownInterval >= .zero else {
-      throw PolicyConfigurationError(
-        "scale-down interval must not be negative, got \(scaleDownInterval.shortDescription)"
-      )
-    }
-    guard scaleDownStep >= 1 else {
-      throw PolicyConfigurationError("scale-down step must be at least 1, got \(scaleDownStep)")
-    }
-    guard sampleInterval > .zero else {
-      throw PolicyConfigurationError(
-        "autoscale sample interval must be positive, got \(sampleInterval.shortDescription)")
-    }
+    try Check.requireAtLeastOne(maximumStep, "autoscale maximum step")
+    try Check.requireNotNegative(scaleDownCooldown, "scale-down cooldown")
+    try Check.requireNotNegative(scaleDownInterval, "scale-down interval")
+    try Check.requireAtLeastOne(scaleDownStep, "scale-down step")
+    try Check.requirePositive(sampleInterval, "autoscale sample interval")
     self.minimum = minimum
     self.maximum = maximum
     self.maximumStep = maximumStep

@@ -55,31 +55,17 @@ public struct RestartPolicyConfiguration: Sendable, Hashable {
     crashLoopMinimumFailures: Int = defaultCrashLoopMinimumFailures,
     maxBootFailures: Int = defaultMaxBootFailures
   ) throws(PolicyConfigurationError) {
-    guard minimumBackoff > .zero else {
-      throw PolicyConfigurationError(
-        "restart minimum backoff must be positive, got \(minimumBackoff.shortDescription)")
-    }
+    typealias Check = PolicyConfigurationError
+    try Check.requirePositive(minimumBackoff, "restart minimum backoff")
     guard maximumBackoff >= minimumBackoff else {
       throw PolicyConfigurationError(
         "restart maximum backoff \(maximumBackoff.shortDescription) is below "
           + "minimum backoff \(minimumBackoff.shortDescription)")
     }
-    guard stableUptime > .zero else {
-      throw PolicyConfigurationError(
-        "stable uptime must be positive, got \(stableUptime.shortDescription)")
-    }
-    guard crashLoopWindow > .zero else {
-      throw PolicyConfigurationError(
-        "crash-loop window must be positive, got \(crashLoopWindow.shortDescription)")
-    }
-    guard crashLoopMinimumFailures >= 1 else {
-      throw PolicyConfigurationError(
-        "crash-loop minimum failures must be at least 1, got \(crashLoopMinimumFailures)")
-    }
-    guard maxBootFailures >= 1 else {
-      throw PolicyConfigurationError(
-        "max boot failures must be at least 1, got \(maxBootFailures)")
-    }
+    try Check.requirePositive(stableUptime, "stable uptime")
+    try Check.requirePositive(crashLoopWindow, "crash-loop window")
+    try Check.requireAtLeastOne(crashLoopMinimumFailures, "crash-loop minimum failures")
+    try Check.requireAtLeastOne(maxBootFailures, "max boot failures")
     self.minimumBackoff = minimumBackoff
     self.maximumBackoff = maximumBackoff
     self.jitter = jitter

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ final class BeatProcess {
   /// until it logged its entries (the schedule loaded and the broker answered).
   init(
     directory: String, connection: [String], arguments: [String], waitForReady: Bool = true
-  ) throws {
+  ) async throws {
     logPath = directory + "/beat-\(UUID().uuidString.prefix(6)).log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: CeleriacBinary.path)
@@ -26,7 +27,7 @@ final class BeatProcess {
     process.standardOutput = log
     try process.run()
     if waitForReady {
-      let ready = try waitUntil(timeout: .seconds(20)) {
+      let ready = try await waitUntil(timeout: .seconds(20)) {
         self.log.contains(" entries (") || !self.process.isRunning
       }
       #expect(ready && process.isRunning, "beat did not start:\n\(self.log)")
@@ -73,14 +74,14 @@ final class BeatBroker {
   let sandbox: Sandbox
   private let redis: RedisSandbox?
 
-  init(_ kind: Kind) throws {
+  init(_ kind: Kind) async throws {
     self.kind = kind
     switch kind {
     case .sqlite:
       sandbox = try Sandbox()
       redis = nil
     case .redis:
-      let redis = try RedisSandbox()
+      let redis = try await RedisSandbox()
       self.redis = redis
       sandbox = redis.sandbox
     }
@@ -102,8 +103,8 @@ final class BeatBroker {
   }
 
   /// Starts a beat on this broker.
-  func beat(_ arguments: [String], waitForReady: Bool = true) throws -> BeatProcess {
-    try BeatProcess(
+  func beat(_ arguments: [String], waitForReady: Bool = true) async throws -> BeatProcess {
+    try await BeatProcess(
       directory: directory, connection: connection, arguments: arguments,
       waitForReady: waitForReady)
   }

@@ -16,7 +16,7 @@ final class BrokerUnderTest {
   private let sqlite: Sandbox?
   let redis: RedisSandbox?
 
-  init(_ kind: BrokerKind) throws {
+  init(_ kind: BrokerKind) async throws {
     self.kind = kind
     switch kind {
     case .sqlite:
@@ -24,7 +24,7 @@ final class BrokerUnderTest {
       redis = nil
     case .redis:
       sqlite = nil
-      redis = try RedisSandbox()
+      redis = try await RedisSandbox()
     }
   }
 
@@ -43,9 +43,9 @@ final class BrokerUnderTest {
   func connection() throws -> Connection { try ConnectionFactory.open(configuration) }
 
   /// Starts `celeriac worker ARGUMENTS` on this broker and waits until it is ready.
-  func worker(_ arguments: [String]) throws -> WorkerProcess {
-    if let redis { return try redis.worker(arguments) }
-    return try WorkerProcess(sandbox: sqlite!, arguments: arguments)
+  func worker(_ arguments: [String]) async throws -> WorkerProcess {
+    if let redis { return try await redis.worker(arguments) }
+    return try await WorkerProcess(sandbox: sqlite!, arguments: arguments)
   }
 
   /// Runs `celeriac ARGUMENTS` against this broker.

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -71,10 +72,10 @@ final class Sandbox {
   func waitForRecord(
     _ id: String, timeout: Duration = .seconds(20),
     until condition: (TaskResultRecord) -> Bool = { $0.state.isReady }
-  ) throws -> TaskResultRecord? {
+  ) async throws -> TaskResultRecord? {
     let backend = try connection().backend
     var last: TaskResultRecord?
-    _ = try waitUntil(timeout: timeout) {
+    _ = try await waitUntil(timeout: timeout) {
       last = try backend.result(for: id)
       return last.map(condition) ?? false
     }
@@ -98,8 +99,8 @@ final class WorkerProcess {
   convenience init(
     sandbox: Sandbox, arguments: [String] = [], environment: [String: String] = [:],
     waitForReady: Bool = true, executable: String = CeleriacBinary.path
-  ) throws {
-    try self.init(
+  ) async throws {
+    try await self.init(
       directory: sandbox.directory, connection: ["--broker", sandbox.brokerURL, "-l", "debug"],
       arguments: arguments, environment: environment, waitForReady: waitForReady,
       executable: executable)
@@ -114,7 +115,7 @@ final class WorkerProcess {
     directory: String, connection: [String], arguments: [String] = [],
     environment: [String: String] = [:], waitForReady: Bool = true,
     executable: String = CeleriacBinary.path, prefix: [String]? = nil
-  ) throws {
+  ) async throws {
     logPath = directory + "/worker-\(UUID().uuidString.prefix(6)).log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: executable)
@@ -126,7 +127,7 @@ final class WorkerProcess {
     process.standardOutput = log
     try process.run()
     if waitForReady {
-      let ready = try waitUntil(timeout: .seconds(20)) {
+      let ready = try await waitUntil(timeout: .seconds(20)) {
         self.log.contains("all pools ready") || !self.process.isRunning
       }
       #expect(ready && process.isRunning, "worker did not become ready:\n\(self.log)")
@@ -153,8 +154,8 @@ final class WorkerProcess {
   }
 
   /// Waits for the supervisor to exit; returns its status, or `nil` on timeout.
-  func waitForExit(timeout: Duration = .seconds(30)) throws -> Int32? {
-    let exited = try waitUntil(timeout: timeout) { !self.process.isRunning }
+  func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+    let exited = try await waitUntil(timeout: timeout) { !self.process.isRunning }
     guard exited else { return nil }
     process.waitUntilExit()
     return process.terminationStatus
@@ -167,8 +168,12 @@ final class WorkerProcess {
 
   /// Waits until the log contains `text` (at least `count` times).
   @discardableResult
-  func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) throws -> Bool {
-    try waitUntil(timeout: timeout) { self.log.components(separatedBy: text).count - 1 >= count }
+  func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws
+    -> Bool
+  {
+    try await waitUntil(timeout: timeout) {
+      self.log.components(separatedBy: text).count - 1 >= count
+    }
   }
 }
 
@@ -197,16 +202,15 @@ enum ProcessTable {
   }
 }
 
-/// Polls `condition` every few milliseconds until it holds or `timeout` passes; returns whether
-/// it held. This awaits an observable state change; it never stands in for one.
-func waitUntil(timeout: Duration, _ condition: () throws -> Bool) throws -> Bool {
-  let clock = ContinuousClock()
-  let deadline = clock.now + timeout
-  while clock.now < deadline {
-    if try condition() { return true }
-    usleep(5_000)
-  }
-  return try condition()
+/// Sends `process` SIGTERM and waits for it to exit, sending SIGKILL if it has not exited
+/// `grace` seconds later (for deinits, which cannot await).
+func terminate(_ process: Process, grace: TimeInterval) {
+  let pid = process.processIdentifier
+  kill(pid, SIGTERM)
+  let fallback = DispatchWorkItem { kill(pid, SIGKILL) }
+  DispatchQueue.global().asyncAfter(deadline: .now() + grace, execute: fallback)
+  process.waitUntilExit()
+  fallback.cancel()
 }
 
 /// Lines of a file written by `tasks.record`: task id → pids that ran it.
@@ -223,12 +227,12 @@ func recordedRuns(_ path: String) -> [String: [String]] {
 
 /// SIGKILLs a child of `worker` until one dies holding a task (the worker logs it as lost): a
 /// child between two tasks may be hit first. At most `attempts` children.
-func killBusyChild(of worker: WorkerProcess, attempts: Int = 10) throws {
+func killBusyChild(of worker: WorkerProcess, attempts: Int = 10) async throws {
   for _ in 0..<attempts {
     let before = worker.log.components(separatedBy: "lost").count
     guard let victim = worker.childPIDs().first else { continue }
     kill(victim, SIGKILL)
-    if try waitUntil(
+    if try await waitUntil(
       timeout: .seconds(3), { worker.log.components(separatedBy: "lost").count > before })
     {
       return

@@ -14,10 +14,10 @@ final class FleetSandbox {
   private let sqlite: Sandbox?
   private let redis: RedisSandbox?
 
-  init(_ kind: FleetBroker) throws {
+  init(_ kind: FleetBroker) async throws {
     self.kind = kind
     if kind == .redis {
-      redis = try RedisSandbox()
+      redis = try await RedisSandbox()
       sqlite = nil
     } else {
       sqlite = try Sandbox()
@@ -40,9 +40,9 @@ final class FleetSandbox {
   }
 
   /// Starts a worker and waits until its pools are ready.
-  func worker(_ arguments: [String]) throws -> WorkerProcess {
-    if let redis { return try redis.worker(arguments) }
-    return try WorkerProcess(sandbox: sqlite!, arguments: arguments)
+  func worker(_ arguments: [String]) async throws -> WorkerProcess {
+    if let redis { return try await redis.worker(arguments) }
+    return try await WorkerProcess(sandbox: sqlite!, arguments: arguments)
   }
 
   /// A producer's connection.

@@ -1,3 +1,4 @@
+import CeleriacTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ final class FlowerProcess {
   let logPath: String
   let port: Int
 
-  init(sandbox: RedisSandbox) throws {
+  init(sandbox: RedisSandbox) async throws {
     try PythonVenv.require()
     port = try RedisTestServer.freePort()
     logPath = sandbox.directory + "/flower.log"
@@ -31,7 +32,7 @@ final class FlowerProcess {
     process.standardOutput = log
     process.standardError = log
     try process.run()
-    let up = try waitUntil(timeout: .seconds(30)) {
+    let up = try await waitUntil(timeout: .seconds(30)) {
       (try? self.get("/healthcheck")) == "OK" || !self.process.isRunning
     }
     guard up, process.isRunning else {
@@ -41,10 +42,7 @@ final class FlowerProcess {
 
   deinit {
     if process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
-      _ = try? waitUntil(timeout: .seconds(10)) { !self.process.isRunning }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      process.waitUntilExit()
+      terminate(process, grace: 10)
     }
   }
 

@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -10,99 +11,6 @@ import Testing
 let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// A throw-away `redis-server` on a free loopback port, with its data in a sandbox directory,
-/// so that it can be stopped and started again on the same port with the same data.
-final class RedisTestServer {
-  static let executable = "/usr/bin/redis-server"
-
-  let port: Int
-  let directory: String
-  let extraArguments: [String]
-  private var process: Process?
-
-  /// Starts a server; `appendOnly` turns on persistence with an fsync per write.
-  init(directory: String, appendOnly: Bool = false) throws {
-    guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
-      throw IntegrationFailure(
-        "\(Self.executable) not found: run ./Scripts/install-dependencies")
-    }
-    self.port = try Self.freePort()
-    self.directory = directory
-    self.extraArguments =
-      appendOnly
-      ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]
-    try start()
-  }
-
-  deinit { stop() }
-
-  /// `redis://127.0.0.1:<port>/<database>`.
-  func url(_ database: Int = 0) -> String { "redis://127.0.0.1:\(port)/\(database)" }
-
-  /// Starts the server and waits until it answers PING.
-  func start() throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.executable)
-    process.arguments =
-      [
-        "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--daemonize", "no",
-        "--dir", directory, "--logfile", directory + "/redis-\(port).log",
-      ] + extraArguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    self.process = process
-    let ready = try waitUntil(timeout: .seconds(10)) {
-      !process.isRunning || (try? self.command(["PING"])) == "PONG"
-    }
-    guard ready, process.isRunning else {
-      throw IntegrationFailure("redis-server on port \(port) did not start")
-    }
-  }
-
-  /// Kills the server, as a crash would (SIGKILL; with appendonly every write is already on
-  /// disk, and a test process may have SIGTERM blocked, which redis-server inherits).
-  func stop() {
-    guard let process, process.isRunning else { return }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    self.process = nil
-  }
-
-  /// Runs `redis-cli` with `arguments` on `database` and returns its output, trimmed.
-  @discardableResult
-  func command(_ arguments: [String], database: Int = 0) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-    process.arguments = ["-p", "\(port)", "-n", "\(database)"] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-  }
-
-  /// A loopback port that was free a moment ago.
-  static func freePort() throws -> Int {
-    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socketFD >= 0 else { throw IntegrationFailure("socket() failed") }
-    defer { close(socketFD) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0
-      }
-    }
-    guard bound else { throw IntegrationFailure("cannot bind a loopback port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-  }
-}
-
 /// A sandbox directory plus a Redis server: broker on db 0, results on db 1 (Celery's layout).
 final class RedisSandbox {
   let sandbox: Sandbox
@@ -111,9 +19,9 @@ final class RedisSandbox {
   var brokerURL: String { server.url(0) }
   var backendURL: String { server.url(1) }
 
-  init(appendOnly: Bool = false) throws {
+  init(appendOnly: Bool = false) async throws {
     sandbox = try Sandbox()
-    server = try RedisTestServer(directory: sandbox.directory, appendOnly: appendOnly)
+    server = try await RedisTestServer.started(directory: sandbox.directory, appendOnly: appendOnly)
   }
 
   /// A connection as a producer process opens it.
@@ -130,8 +38,10 @@ final class RedisSandbox {
   }
 
   /// Starts `celeriac worker` on this Redis and waits until its pools are ready.
-  func worker(_ arguments: [String] = [], waitForReady: Bool = true) throws -> WorkerProcess {
-    try WorkerProcess(
+  func worker(_ arguments: [String] = [], waitForReady: Bool = true) async throws
+    -> WorkerProcess
+  {
+    try await WorkerProcess(
       directory: directory,
       connection: ["--broker", brokerURL, "--backend", backendURL, "-l", "info"],
       arguments: arguments, waitForReady: waitForReady)
@@ -160,7 +70,7 @@ final class PythonWorkerProcess {
   let process = Process()
   let logPath: String
 
-  init(sandbox: RedisSandbox) throws {
+  init(sandbox: RedisSandbox) async throws {
     try PythonVenv.require()
     logPath = sandbox.directory + "/celery-worker.log"
     FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -178,7 +88,7 @@ final class PythonWorkerProcess {
     process.standardOutput = log
     process.standardError = log
     try process.run()
-    let ready = try waitUntil(timeout: .seconds(30)) {
+    let ready = try await waitUntil(timeout: .seconds(30)) {
       self.log.contains("ready.") || !self.process.isRunning
     }
     guard ready, process.isRunning else {
@@ -188,10 +98,7 @@ final class PythonWorkerProcess {
 
   deinit {
     if process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
-      _ = try? waitUntil(timeout: .seconds(10)) { !self.process.isRunning }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      process.waitUntilExit()
+      terminate(process, grace: 10)
     }
   }
 
