@@ -1,6 +1,7 @@
 import CeleriacCore
 import Foundation
 import GRDB
+import SystemPackage
 
 /// One SQLite file holding both the broker's queues and the result backend's records.
 ///
@@ -57,14 +58,14 @@ public final class SQLiteStore: Sendable {
     // it, and another store on the same file in this process (worker -B) holds SQLite's.
     var info = stat()
     if lstat(path, &info) != 0 {
-      guard errno == ENOENT else { throw failure(String(cString: strerror(errno))) }
+      guard errno == ENOENT else { throw failure(Errno(rawValue: errno).description) }
       let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
       if descriptor >= 0 {
         close(descriptor)
       } else if errno != EEXIST {  // another process created it meanwhile: fine
-        throw failure(String(cString: strerror(errno)))
+        throw failure(Errno(rawValue: errno).description)
       }
-      guard lstat(path, &info) == 0 else { throw failure(String(cString: strerror(errno))) }
+      guard lstat(path, &info) == 0 else { throw failure(Errno(rawValue: errno).description) }
     }
     if let problem = SQLiteStore.ownershipProblem(info) { throw failure(problem) }
 

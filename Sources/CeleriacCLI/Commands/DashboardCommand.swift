@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -48,7 +49,7 @@ struct DashboardCommand: ParsableCommand {
     let argv = [found] + arguments
     var pointers = argv.map { strdup($0) } + [nil]
     execv(found, &pointers)
-    let reason = String(cString: strerror(errno))
+    let reason = Errno(rawValue: errno)
     throw CommandFailure("cannot run \(found): \(reason)", code: 69)
   }
 }

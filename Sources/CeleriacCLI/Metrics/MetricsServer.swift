@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -37,7 +38,7 @@ final class MetricsServer: @unchecked Sendable {
     }
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else {
-      throw MetricsServerError(.cannotListen, "socket: \(String(cString: strerror(errno)))")
+      throw MetricsServerError(.cannotListen, "socket: \(Errno(rawValue: errno))")
     }
     var reuse: Int32 = 1
     setsockopt(
@@ -52,7 +53,7 @@ final class MetricsServer: @unchecked Sendable {
       }
     }
     guard bound == 0, listen(descriptor, Self.backlog) == 0 else {
-      let reason = String(cString: strerror(errno))
+      let reason = Errno(rawValue: errno)
       close(descriptor)
       throw MetricsServerError(.cannotListen, "cannot listen on \(address):\(port): \(reason)")
     }

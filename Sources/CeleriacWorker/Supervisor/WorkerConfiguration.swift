@@ -82,39 +82,39 @@ public struct WorkerConfiguration: Sendable {
   /// Soft time limit in seconds for tasks that set none.
   public var softTimeLimit: Double?
   /// See ``defaultPrefetchMultiplier``; 0 claims only for idle children.
-  public var prefetchMultiplier: Int
+  public var prefetchMultiplier = defaultPrefetchMultiplier
   /// See ``defaultHeartbeatInterval``.
-  public var heartbeatInterval: Duration
+  public var heartbeatInterval = defaultHeartbeatInterval
   /// See ``defaultChildTimeout``.
-  public var childTimeout: Duration
+  public var childTimeout = defaultChildTimeout
   /// See ``defaultGracefulTimeout``.
-  public var gracefulTimeout: Duration
+  public var gracefulTimeout = defaultGracefulTimeout
   /// See ``defaultKillGrace``.
-  public var killGrace: Duration
+  public var killGrace = defaultKillGrace
   /// See ``defaultMaximumPollInterval``.
-  public var maximumPollInterval: Duration
+  public var maximumPollInterval = defaultMaximumPollInterval
   /// See ``defaultHousekeepingInterval``.
-  public var housekeepingInterval: Duration
+  public var housekeepingInterval = defaultHousekeepingInterval
   /// How long a claim stays valid without renewal.
-  public var lease: Duration
+  public var lease = ConsumerIdentity.defaultLease
   /// How long results are kept.
-  public var resultExpiry: Duration
+  public var resultExpiry = defaultResultExpiry
   /// Restart backoff and crash-loop limits.
-  public var restart: RestartPolicyConfiguration
+  public var restart = RestartPolicyConfiguration.standard
   /// How often autoscaling pools sample their queue depth.
-  public var autoscaleInterval: Duration
+  public var autoscaleInterval = AutoscalerConfiguration.defaultSampleInterval
   /// The largest number of children an autoscaling pool adds in one step.
-  public var autoscaleMaximumStep: Int
+  public var autoscaleMaximumStep = AutoscalerConfiguration.defaultMaximumStep
   /// How long after its last scale-up a pool waits before retiring an idle child.
-  public var scaleDownCooldown: Duration
+  public var scaleDownCooldown = AutoscalerConfiguration.defaultScaleDownCooldown
   /// How long a shrinking pool waits between two retirements.
-  public var scaleDownInterval: Duration
+  public var scaleDownInterval = AutoscalerConfiguration.defaultScaleDownInterval
   /// See ``defaultBrokerStartupTimeout``.
-  public var brokerStartupTimeout: Duration
+  public var brokerStartupTimeout = defaultBrokerStartupTimeout
   /// See ``defaultDeadLetterLimit``.
-  public var deadLetterLimit: Int
+  public var deadLetterLimit = defaultDeadLetterLimit
   /// See ``defaultDeadLetterRetention``.
-  public var deadLetterRetention: Duration
+  public var deadLetterRetention = defaultDeadLetterRetention
   /// Send Celery's task and worker events (`-E`), for `celery events` and Flower.
   public var sendsTaskEvents = false
   /// Whether the supervisor records its metrics (``SupervisorMetrics``) through swift-metrics
@@ -132,23 +132,6 @@ public struct WorkerConfiguration: Sendable {
   ) {
     self.pools = pools
     self.hostname = hostname
-    self.heartbeatInterval = Self.defaultHeartbeatInterval
-    self.prefetchMultiplier = Self.defaultPrefetchMultiplier
-    self.childTimeout = Self.defaultChildTimeout
-    self.gracefulTimeout = Self.defaultGracefulTimeout
-    self.killGrace = Self.defaultKillGrace
-    self.maximumPollInterval = Self.defaultMaximumPollInterval
-    self.housekeepingInterval = Self.defaultHousekeepingInterval
-    self.lease = ConsumerIdentity.defaultLease
-    self.resultExpiry = defaultResultExpiry
-    self.restart = .standard
-    self.autoscaleInterval = AutoscalerConfiguration.defaultSampleInterval
-    self.autoscaleMaximumStep = AutoscalerConfiguration.defaultMaximumStep
-    self.scaleDownCooldown = AutoscalerConfiguration.defaultScaleDownCooldown
-    self.scaleDownInterval = AutoscalerConfiguration.defaultScaleDownInterval
-    self.brokerStartupTimeout = Self.defaultBrokerStartupTimeout
-    self.deadLetterLimit = Self.defaultDeadLetterLimit
-    self.deadLetterRetention = Self.defaultDeadLetterRetention
   }
 
   /// `celeriac@<host name>`.
