@@ -99,6 +99,27 @@ struct BeatCronTests {
     #expect(zip(fires, fires.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 3_600 })
   }
 
+  @Test(
+    "Lord Howe Island's 30-minute fall-back: with any hour, a repeated minute fires at both occurrences, even from between them"
+  )
+  func lordHowe() throws {
+    // 2026-04-05 02:00 +11 becomes 01:30 +10:30 (15:00 UTC): 01:30-01:59 happen twice.
+    let zone = TimeZone(identifier: "Australia/Lord_Howe")!
+    let fromBefore = try Self.fires(
+      "20-31 * * * *", in: zone, from: "2026-04-04T14:29:00Z", to: "2026-04-04T15:02:00Z")
+    #expect(
+      fromBefore == ["14:30", "14:31", "15:00", "15:01"].map { Self.date("2026-04-04T\($0):00Z") })
+    // From 01:46 of the first pass the second 01:30 and 01:31 still come (croniter skips them
+    // for this expression but not for `30 * * * *`).
+    let fromBetween = try Self.fires(
+      "20-31 * * * *", in: zone, from: "2026-04-04T14:46:52Z", to: "2026-04-04T15:02:00Z")
+    #expect(fromBetween == ["15:00", "15:01"].map { Self.date("2026-04-04T\($0):00Z") })
+    // With a fixed hour, the repeated time fires once, at its first occurrence.
+    let daily = try Self.fires(
+      "45 1 * * *", in: zone, from: "2026-04-04T12:00:00Z", to: "2026-04-05T12:00:00Z")
+    #expect(daily == [Self.date("2026-04-04T14:45:00Z")])
+  }
+
   @Test("New York: 02:30 on spring-forward runs at 03:00 EDT; on fall-back once at 02:30 EDT")
   func newYork() throws {
     let spring = try Self.fires(

@@ -13,9 +13,14 @@ struct BeatCroniterPropertyTests {
   static let python = root.appendingPathComponent(".venv/bin/python").path
   static let helper = root.appendingPathComponent("Scripts/beat/croniter_next.py").path
 
+  /// Zones with whole-hour DST changes, and offsets that are not whole hours. Not Lord Howe
+  /// Island, whose clocks move by 30 minutes: there croniter's answer after the first pass of
+  /// the repeated half hour depends on the minute list (`30 * * * *` after 01:46 fires at the
+  /// second 01:30, `20-31 * * * *` does not), so no fixed rule can agree with it; our rule
+  /// for that zone is pinned in `BeatCronTests`.
   static let zones = [
-    "UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
-    "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Chatham", "America/Santiago", "Europe/London",
+    "UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Sao_Paulo",
+    "Asia/Kolkata", "Pacific/Chatham", "America/Santiago", "Europe/London",
   ]
 
   /// A small deterministic generator (splitmix64), so that a seed replays a run.
