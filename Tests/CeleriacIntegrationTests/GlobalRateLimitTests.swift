@@ -33,7 +33,7 @@ struct GlobalRateLimitTests {
   }
 
   @Test(
-    "40 tasks at 10/s global on two supervisors take about 4 s, both ran some, others not held up",
+    "40 tasks at 10/s global on two supervisors take about 4 s, both ran some on Redis, others not held up",
     arguments: BrokerKind.allCases)
   func sharedBucket(kind: BrokerKind) async throws {
     let broker = try await BrokerUnderTest(kind)
@@ -60,7 +60,11 @@ struct GlobalRateLimitTests {
     // Alone, each worker would run them at 10/s (2 s for 20); shared, 39 intervals of 0.1 s.
     #expect(span >= 2.5 && span < 30, "span \(span)")
     let counts = try names.map { try Self.started("tasks.throttled_global", on: $0, broker) }
-    #expect(counts.reduce(0, +) == 40 && counts.allSatisfy { $0 > 0 }, "starts \(counts)")
+    #expect(counts.reduce(0, +) == 40, "starts \(counts)")
+    // On Redis both supervisors poll, so both take due tasks. On SQLite an idle supervisor
+    // wakes on writes to the file, and a deferred task falling due writes nothing: the one
+    // that deferred it (and noted its wake-up) takes it, and under load that can be all 40.
+    if kind == .redis { #expect(counts.allSatisfy { $0 > 0 }, "starts \(counts)") }
     for worker in workers {
       worker.signal(SIGTERM)
       await #expect(try worker.waitForExit() == 0)
