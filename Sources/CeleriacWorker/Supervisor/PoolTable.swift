@@ -20,9 +20,6 @@ struct PoolTable: Sequence {
   /// The first pool configured (remote control's `add_consumer` adds queues to it).
   var first: PoolState? { ordered.first }
 
-  /// Whether there is no pool.
-  var isEmpty: Bool { ordered.isEmpty }
-
   /// Every reserved delivery, pool by pool.
   var reserved: [Delivery] { ordered.flatMap(\.reserved) }
 
