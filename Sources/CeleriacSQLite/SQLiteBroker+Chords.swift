@@ -32,7 +32,7 @@ extension SQLiteBroker: ChordCounting {
   ) throws -> [CompletedChord] {
     let now = unixNow()
     let rows = try encodeRows(messages, now: now)
-    let encoded = try SQLiteResultBackend.encode(results)
+    let encoded = SQLiteResultBackend.encode(results)
     let outcomes = try parts.map { try JSONCoding.encodeString($0.outcome) }
     let bodies = try parts.map { try JSONCoding.encodeString($0.chord) }
     let token = UUID().uuidString.lowercased()
@@ -109,7 +109,7 @@ extension SQLiteBroker: ChordCounting {
       let now = unixNow()
       try Self.insert(try encodeRows(resolution.messages, now: now), now: now, in: db)
       try SQLiteResultBackend.upsert(
-        try SQLiteResultBackend.encode(resolution.records), expiresIn: expiresIn, in: db)
+        SQLiteResultBackend.encode(resolution.records), expiresIn: expiresIn, in: db)
       try db.execute(
         sql: "UPDATE chords SET done = 1, body = NULL WHERE group_id = ?", arguments: [group])
       try db.execute(sql: "DELETE FROM chord_parts WHERE group_id = ?", arguments: [group])

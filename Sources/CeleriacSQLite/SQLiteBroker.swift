@@ -74,13 +74,8 @@ public final class SQLiteBroker: Broker {
     rows.reserveCapacity(messages.count)
     for message in messages {
       try message.validate()
-      let payload: String
-      do {
-        payload = try JSONCoding.encodeString(message)
-      } catch {
-        throw CeleriacError(
-          .malformedMessage, "cannot encode task \(message.id) (\(message.name)): \(error)")
-      }
+      // The shape `Codable` writes, without `JSONEncoder` (see `TaskMessage.jsonValue`).
+      let payload = JSONWriter.string(message.jsonValue)
       try PayloadLimit.check(payload, of: message, maximum: maximumPayloadBytes)
       rows.append(
         (
@@ -100,17 +95,21 @@ public final class SQLiteBroker: Broker {
     }
   }
 
-  /// Whether any of `queues` has a due task: a read on a WAL snapshot, which takes no lock, so
-  /// that polling an empty queue never opens a write transaction.
-  private func hasDueTasks(in queues: [String]) throws -> Bool {
-    try store.read("look for due tasks", unavailable: .brokerUnavailable) { db in
-      let exists = try db.cachedStatement(sql: Self.dueSQL)
-      let now = unixNow()
-      for queue in queues where try Bool.fetchOne(exists, arguments: [queue, now]) == true {
-        return true
-      }
-      return false
+  /// The priorities at which each of `queues` has due tasks, lowest first (queues with none
+  /// left out): one index seek per queue and priority, and no write. Read on a WAL snapshot,
+  /// which takes no lock, it keeps polling an empty queue from opening a write transaction;
+  /// inside the claim's transaction it keeps the claim from running its `UPDATE … RETURNING`
+  /// (which builds a temporary table each time) at the nine priorities that have no rows.
+  private static func duePriorities(in queues: [String], now: Double, db: Database) throws
+    -> [String: [Int]]
+  {
+    let probe = try db.cachedStatement(sql: Self.duePrioritiesSQL)
+    var due: [String: [Int]] = [:]
+    for queue in queues {
+      let priorities = try Int.fetchAll(probe, arguments: [queue, now])
+      if !priorities.isEmpty { due[queue] = priorities }
     }
+    return due
   }
 
   /// Claims up to `limit` due rows, earlier queues first, each queue by priority (lower
@@ -122,20 +121,33 @@ public final class SQLiteBroker: Broker {
     guard limit > 0, !queues.isEmpty else { return ClaimBatch() }
     var seen: Set<String> = []
     let queues = queues.filter { seen.insert($0).inserted }
-    if !lastClaimWasFull.withLock({ $0 }), try !hasDueTasks(in: queues) { return ClaimBatch() }
+    var looked: [String: [Int]]?
+    if !lastClaimWasFull.withLock({ $0 }) {
+      let due = try store.read("look for due tasks", unavailable: .brokerUnavailable) { db in
+        try Self.duePriorities(in: queues, now: unixNow(), db: db)
+      }
+      if due.isEmpty { return ClaimBatch() }
+      looked = due
+    }
     let batch = try store.write("claim", unavailable: .brokerUnavailable) { db in
       let now = unixNow()
       let leaseExpires = now + consumer.lease.seconds
+      // Rows that fell due since the look are claimed next time (their commit wakes us).
+      let due = try looked ?? Self.duePriorities(in: queues, now: now, db: db)
       let take = try db.cachedStatement(sql: Self.claimSQL)
       var batch = ClaimBatch()
       for queue in queues {
-        for priority in TaskPriority.range where batch.deliveries.count < limit {
+        for priority in due[queue] ?? [] where batch.deliveries.count < limit {
           try claimRows(
             of: queue, priority: priority, using: take, into: &batch, limit: limit,
             consumer: consumer, leaseExpires: leaseExpires, now: now, in: db)
         }
         if batch.deliveries.count >= limit { break }
       }
+      // The revocations of a result backend on this file, in the same snapshot (see
+      // `ClaimBatch.revoked`); a backend elsewhere is asked by the caller.
+      batch.revoked = try SQLiteResultBackend.revoked(
+        among: batch.deliveries.map(\.message.id), in: db)
       return batch
     }
     lastClaimWasFull.withLock { $0 = batch.deliveries.count >= limit }
@@ -397,8 +409,14 @@ public final class SQLiteBroker: Broker {
     WHERE state = 'claimed' AND lease_expires < ?
     """
 
-  static let dueSQL = """
-    SELECT EXISTS (SELECT 1 FROM tasks WHERE state = 'queued' AND queue = ? AND eta <= ?)
+  /// The priorities of ``TaskPriority/range`` at which a queue (`?` 1) has rows due by a time
+  /// (`?` 2), lowest first.
+  static let duePrioritiesSQL = """
+    SELECT p.column1 FROM (VALUES \(TaskPriority.range.map { "(\($0))" }.joined(separator: ", "))) AS p
+    WHERE EXISTS (
+      SELECT 1 FROM tasks INDEXED BY tasks_priority
+      WHERE state = 'queued' AND queue = ?1 AND priority = p.column1 AND eta <= ?2)
+    ORDER BY p.column1
     """
 
   static let depthSQL = """
@@ -487,7 +505,7 @@ extension SQLiteBroker: OutcomeCommitting {
   ) throws {
     let now = unixNow()
     let rows = try encodeRows(messages, now: now)
-    let encoded = try SQLiteResultBackend.encode(results)
+    let encoded = SQLiteResultBackend.encode(results)
     let held = try self.held(tags)
     try store.write("store results and acknowledge", unavailable: .brokerUnavailable) { db in
       try Self.insert(rows, now: now, in: db)

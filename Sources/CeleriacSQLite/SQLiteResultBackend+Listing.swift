@@ -48,7 +48,7 @@ extension SQLiteResultBackend: TaskListing {
     // The cursor takes the indexed column, not the record's date (stored to microseconds).
     var page: [(record: TaskResultRecord, done: Double)] = []
     for (json, done) in rows.prefix(query.limit) {
-      if let record = try? JSONCoding.decode(TaskResultRecord.self, from: json) {
+      if let record = try? TaskResultRecord.decode(stored: json) {
         page.append((record, done))
       }
     }

@@ -43,22 +43,15 @@ public final class SQLiteResultBackend: GroupStoring {
   /// Inserts or replaces the records in one transaction.
   public func store(_ records: [TaskResultRecord], expiresIn: Duration?) throws {
     guard !records.isEmpty else { return }
-    let encoded = try Self.encode(records)
+    let encoded = Self.encode(records)
     try store.write("store results", unavailable: .backendUnavailable) { db in
       try Self.upsert(encoded, expiresIn: expiresIn, in: db)
     }
   }
 
   /// Each record with its JSON, encoded before any lock is taken.
-  static func encode(_ records: [TaskResultRecord]) throws -> [(TaskResultRecord, String)] {
-    try records.map { record in
-      do {
-        return (record, try JSONCoding.encodeString(record))
-      } catch {
-        throw CeleriacError(
-          .invalidArguments, "cannot encode the result of task \(record.taskID): \(error)")
-      }
-    }
+  static func encode(_ records: [TaskResultRecord]) -> [(TaskResultRecord, String)] {
+    records.map { ($0, $0.jsonText) }
   }
 
   /// Inserts or replaces encoded records inside the caller's write transaction.
@@ -95,7 +88,7 @@ public final class SQLiteResultBackend: GroupStoring {
     }
     guard let json else { return nil }
     do {
-      return try JSONCoding.decode(TaskResultRecord.self, from: json)
+      return try TaskResultRecord.decode(stored: json)
     } catch {
       throw CeleriacError(
         .malformedMessage, "stored result of task \(taskID) is not a valid record: \(error)")
@@ -199,15 +192,21 @@ public final class SQLiteResultBackend: GroupStoring {
   public func revoked(among taskIDs: [String]) throws -> Set<String> {
     guard !taskIDs.isEmpty else { return [] }
     return try store.read("read revocations", unavailable: .backendUnavailable) { db in
-      let select = try db.cachedStatement(
-        sql: "SELECT 1 FROM revoked WHERE task_id = ? AND expires > ?")
-      let now = unixNow()
-      var revoked: Set<String> = []
-      for taskID in taskIDs {
-        if try Bool.fetchOne(select, arguments: [taskID, now]) != nil { revoked.insert(taskID) }
-      }
-      return revoked
+      try Self.revoked(among: taskIDs, in: db)
     }
+  }
+
+  /// The ids of `taskIDs` revoked in the file of `db`, inside the caller's transaction (the
+  /// broker's claim looks here when it shares the file).
+  static func revoked(among taskIDs: [String], in db: Database) throws -> Set<String> {
+    let select = try db.cachedStatement(
+      sql: "SELECT 1 FROM revoked WHERE task_id = ? AND expires > ?")
+    let now = unixNow()
+    var revoked: Set<String> = []
+    for taskID in taskIDs {
+      if try Bool.fetchOne(select, arguments: [taskID, now]) != nil { revoked.insert(taskID) }
+    }
+    return revoked
   }
 
   /// Atomically records `key` for `taskID` unless a live reservation by another task holds it

@@ -7,7 +7,7 @@ import SystemPackage
 ///
 /// The file is opened as a GRDB `DatabasePool` in WAL mode, so that a supervisor and any
 /// number of producer processes can share it: readers never wait, writers wait for each other
-/// up to the busy timeout. A new file is created with owner-only permissions (0600); SQLite
+/// up to the busy timeout (see ``SQLiteBusyBackoff``). A new file is created with owner-only permissions (0600); SQLite
 /// gives its `-wal` and `-shm` files the same mode. Build a ``SQLiteBroker`` and a
 /// ``SQLiteResultBackend`` on the same store to share one pool.
 public final class SQLiteStore: Sendable {
@@ -70,7 +70,16 @@ public final class SQLiteStore: Sendable {
     if let problem = SQLiteStore.ownershipProblem(info) { throw failure(problem) }
 
     var configuration = Configuration()
-    configuration.busyMode = .timeout(busyTimeout.seconds)
+    let backoff = SQLiteBusyBackoff(timeout: busyTimeout)
+    configuration.busyMode = .callback { tries in
+      guard let delay = backoff.delay(afterTries: tries) else { return false }
+      var interval = timespec(
+        tv_sec: Int(delay.components.seconds),
+        tv_nsec: Int(delay.components.attoseconds / 1_000_000_000))
+      var remaining = timespec()
+      while nanosleep(&interval, &remaining) != 0 && errno == EINTR { interval = remaining }
+      return true
+    }
     configuration.label = "celeriac.sqlite"
     configuration.prepareDatabase { db in
       // DatabasePool also forces NORMAL in WAL mode; say it here for every connection.

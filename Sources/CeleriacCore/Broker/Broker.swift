@@ -100,11 +100,19 @@ public struct ClaimBatch: Sendable {
   public var deliveries: [Delivery]
   /// Messages that could not be decoded and went to dead-letter.
   public var deadLettered: [DeadLetterEntry]
+  /// The ids of the claimed tasks that are revoked, looked up in the broker's own storage in
+  /// the claim's transaction; `nil` when the broker did not look. The caller may use it in
+  /// place of asking the result backend only when the two share storage
+  /// (``OutcomeCommitting/sharesStorage(with:)``).
+  public var revoked: Set<String>?
 
   /// Creates a batch.
-  public init(deliveries: [Delivery] = [], deadLettered: [DeadLetterEntry] = []) {
+  public init(
+    deliveries: [Delivery] = [], deadLettered: [DeadLetterEntry] = [], revoked: Set<String>? = nil
+  ) {
     self.deliveries = deliveries
     self.deadLettered = deadLettered
+    self.revoked = revoked
   }
 }
 

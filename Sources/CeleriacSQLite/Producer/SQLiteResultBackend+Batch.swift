@@ -30,7 +30,7 @@ extension SQLiteResultBackend {
     }
     var records: [String: TaskResultRecord] = [:]
     for (taskID, json) in rows {
-      records[taskID] = try? JSONCoding.decode(TaskResultRecord.self, from: json)
+      records[taskID] = try? TaskResultRecord.decode(stored: json)
     }
     return records
   }

@@ -46,6 +46,12 @@ struct PendingWrites {
       && completedChords.isEmpty
   }
 
+  /// How many writes wait (held-back STARTED records aside), for ``GroupCommit``.
+  var count: Int {
+    publishes.count + records.count + acknowledgements.count + releases.count
+      + redeliveries.count + deadLetters.count + chordParts.count + completedChords.count
+  }
+
   // MARK: What happened
 
   /// A message to send: a retry, a workflow's next step, a deferred task.

@@ -16,15 +16,13 @@ extension Supervisor {
     for pool in pools {
       var idle = children.available(in: pool.name)
       anyIdle = anyIdle || !idle.isEmpty
-      while !idle.isEmpty, !pool.reserved.isEmpty {
-        start(pool.reserved.removeFirst(), on: idle.removeLast())
-      }
+      startReserved(of: pool, on: &idle)
       let want = claimSize(for: pool, idle: idle.count)
       guard want > 0 else { continue }
-      guard let deliveries = claim(for: pool, limit: want) else { continue }
-      claimedAny = claimedAny || !deliveries.isEmpty
-      pool.queueLooksEmpty = deliveries.count < want
-      for delivery in screen(deliveries) {
+      guard let batch = claim(for: pool, limit: want) else { continue }
+      claimedAny = claimedAny || !batch.deliveries.isEmpty
+      pool.queueLooksEmpty = batch.deliveries.count < want
+      for delivery in screen(batch.deliveries, revoked: batch.revoked) {
         if let child = idle.popLast() {
           start(delivery, on: child)
         } else {
@@ -33,6 +31,26 @@ extension Supervisor {
       }
     }
     adjustIdlePolling(claimedAny: claimedAny, anyIdle: anyIdle)
+  }
+
+  /// Hands reserved tasks to the children that are idle now, before this turn's writes are
+  /// flushed: a child that has just reported its outcome starts its next task while the
+  /// supervisor stores that outcome, rather than after. The outcome is still acknowledged
+  /// only once stored; the reserved task was claimed, under this supervisor's lease, by an
+  /// earlier turn.
+  func dispatchReserved() {
+    guard pools.contains(where: { !$0.reserved.isEmpty }), confirmLease() else { return }
+    for pool in pools where !pool.reserved.isEmpty {
+      var idle = children.available(in: pool.name)
+      startReserved(of: pool, on: &idle)
+    }
+  }
+
+  /// Starts reserved tasks of `pool`, oldest first, on children taken from the end of `idle`.
+  private func startReserved(of pool: PoolState, on idle: inout [ChildProcess]) {
+    while !idle.isEmpty, !pool.reserved.isEmpty {
+      start(pool.reserved.removeFirst(), on: idle.removeLast())
+    }
   }
 
   /// How many tasks to claim for a pool now: enough for its idle children plus a refill of
@@ -47,7 +65,7 @@ extension Supervisor {
   }
 
   /// Claims up to `limit` tasks for a pool; dead-lettered messages get a FAILURE result.
-  func claim(for pool: PoolState, limit: Int) -> [Delivery]? {
+  func claim(for pool: PoolState, limit: Int) -> ClaimBatch? {
     let batch: ClaimBatch
     do {
       let started = clock.now
@@ -72,7 +90,7 @@ extension Supervisor {
               module: TaskFailure.celeryExceptionsModule)))
       }
     }
-    return batch.deliveries
+    return batch
   }
 
   /// Returns every reserved task to its queue (shutdown; pools removed by a reload).
@@ -84,10 +102,14 @@ extension Supervisor {
   }
 
   /// Settles deliveries that must not run (revoked, expired, unknown, redelivered too often)
-  /// and returns the rest.
-  func screen(_ deliveries: [Delivery]) -> [Delivery] {
+  /// and returns the rest. `revoked` is what the claim found, used when the broker shares
+  /// the backend's storage (else the backend is asked).
+  func screen(_ deliveries: [Delivery], revoked claimed: Set<String>?) -> [Delivery] {
     guard !deliveries.isEmpty else { return [] }
-    let revoked = (try? backend.revoked(among: deliveries.map(\.message.id))) ?? []
+    let sharesStorage = (broker as? any OutcomeCommitting)?.sharesStorage(with: backend) ?? false
+    let revoked =
+      (sharesStorage ? claimed : nil)
+      ?? (try? backend.revoked(among: deliveries.map(\.message.id))) ?? []
     let now = Date()
     return deliveries.filter { delivery in
       let message = delivery.message

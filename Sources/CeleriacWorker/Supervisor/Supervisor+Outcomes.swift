@@ -175,10 +175,17 @@ extension Supervisor {
     }
   }
 
-  /// Writes everything collected this turn; on error keeps it for the next turn.
+  /// Writes everything collected so far, unless ``GroupCommit`` says to wait for the
+  /// outcomes of busy children to join it; on error keeps it for the next turn.
   func flushPendingWrites() {
-    pending.promoteStarted(now: clock.now)
-    guard !pending.isEmpty else { return }
+    let now = clock.now
+    pending.promoteStarted(now: now)
+    let moreExpected = runState == .running && children.busyCount > 0
+    guard
+      case .flush = groupCommit.decide(held: pending.count, moreExpected: moreExpected, now: now),
+      !pending.isEmpty
+    else { return }
+    groupCommit.flushed()
     let started = clock.now
     var report = FlushReport()
     let destination = OutcomeDestination(

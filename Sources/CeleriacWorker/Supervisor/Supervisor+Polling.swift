@@ -55,6 +55,7 @@ extension Supervisor {
     if let started = pending.nextStartedDue { deadline = min(deadline, started) }
     if let slot = rateLimits.nextWakeup(after: now) { deadline = min(deadline, slot) }
     if let flush = events.nextFlushDue { deadline = min(deadline, flush) }
+    if let commit = groupCommit.deadline { deadline = min(deadline, commit) }
     var timeout = max(.zero, deadline - now)
     if case .running = runState, children.hasAvailable() {
       timeout = min(timeout, idlePollInterval)

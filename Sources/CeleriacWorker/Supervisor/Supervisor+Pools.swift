@@ -65,8 +65,10 @@ extension Supervisor {
     }
     pool.depth = depth
     let census = census(of: pool)
+    // Reserved tasks wait for a child as queued ones do: with a prefetch of several per child
+    // the reserve can hold the whole backlog while the broker's queue reads empty.
     let snapshot = AutoscalerSnapshot(
-      queueDepth: depth, inFlight: census.busy + pool.reserved.count, busyChildren: census.busy,
+      queueDepth: depth + pool.reserved.count, inFlight: census.busy, busyChildren: census.busy,
       idleChildren: census.idle,
       totalChildren: max(census.active + pool.pendingRestarts.count, pool.target))
     guard let decision = pool.autoscaler?.decide(snapshot, now: policyTime(now)) else { return }

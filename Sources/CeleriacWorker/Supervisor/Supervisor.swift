@@ -87,6 +87,7 @@ public final class Supervisor {
   // MARK: Outcomes
 
   var pending = PendingWrites()
+  var groupCommit = GroupCommit()
   var totals = TaskTotals()
   /// Task ids this worker saw revoked (remote `revoke`, or refused at claim), for `revoked`.
   var revokedTaskIDs = RecentTaskIDs()
@@ -219,6 +220,7 @@ public final class Supervisor {
     reapExitedChildren(ready)
     serveRemoteControl()
     enforceHeartbeatsAndTimeLimits()
+    if case .running = runState { dispatchReserved() }
     flushPendingWrites()
     publishEvents()
     if case .running = runState { dispatchTasks() }

@@ -45,7 +45,7 @@ public struct WorkerConfiguration: Sendable {
   /// How often the supervisor renews its lease and looks for abandoned tasks.
   public static let defaultHousekeepingInterval: Duration = .seconds(5)
   /// Tasks the supervisor reserves per child of a pool (never handed to a busy child).
-  public static let defaultPrefetchMultiplier = 1
+  public static let defaultPrefetchMultiplier = 4
   /// The most children one pool may have (`--concurrency`, autoscale MAX).
   public static let maximumPoolSize = 1_000
   /// The highest `--prefetch-multiplier` accepted.
