@@ -6,10 +6,12 @@ import Synchronization
 /// The embedded broker: task messages in the `tasks` table of a ``SQLiteStore`` file.
 ///
 /// Every method is one transaction. Claiming takes due rows with one
-/// `UPDATE … WHERE id IN (SELECT … LIMIT ?) RETURNING …` per queue inside a single write
-/// transaction, so no row is ever handed to two consumers, in this process or another. A
-/// claimed row carries its consumer and a lease; ``recoverAbandoned()`` returns rows whose
-/// lease ran out. Delivery tags are the rows' ids, never reused.
+/// `UPDATE … WHERE id IN (SELECT … LIMIT ?) RETURNING …` per queue and priority that has due
+/// rows, inside a single write transaction, so no row is ever handed to two consumers, in this
+/// process or another. A claimed row carries its consumer and a lease; ``recoverAbandoned()``
+/// returns rows whose lease ran out. Delivery tags are the rows' ids, never reused. A broker
+/// that claims (a worker's) checkpoints the log on a thread of its own
+/// (``SQLiteCheckpointer``), so that its commits never do.
 public final class SQLiteBroker: Broker {
   /// The shared file.
   public let store: SQLiteStore
@@ -27,6 +29,9 @@ public final class SQLiteBroker: Broker {
   /// can no longer acknowledge, release or dead-letter them: fencing.
   private let claimedBy = Mutex<[Int64: String]>([:])
 
+  /// The background checkpoints of a consumer's broker, started by the first claim.
+  private let checkpointer = Mutex<SQLiteCheckpointer??>(nil)
+
   /// The largest encoded message ``publish(_:)`` accepts, in bytes.
   public let maximumPayloadBytes: Int
 
@@ -36,6 +41,10 @@ public final class SQLiteBroker: Broker {
   ) {
     self.store = store
     self.maximumPayloadBytes = maximumPayloadBytes
+  }
+
+  deinit {
+    checkpointer.withLock { $0??.stop() }
   }
 
   /// Opens (creating if needed) the SQLite file at `path`.
@@ -119,6 +128,9 @@ public final class SQLiteBroker: Broker {
     -> ClaimBatch
   {
     guard limit > 0, !queues.isEmpty else { return ClaimBatch() }
+    checkpointer.withLock { started in
+      if started == nil { started = .some(SQLiteCheckpointer(path: store.path)) }
+    }
     var seen: Set<String> = []
     let queues = queues.filter { seen.insert($0).inserted }
     var looked: [String: [Int]]?

@@ -85,6 +85,9 @@ public final class SQLiteStore: Sendable {
       // DatabasePool also forces NORMAL in WAL mode; say it here for every connection.
       try db.execute(sql: "PRAGMA synchronous = NORMAL")
       try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+      // A worker checkpoints on a thread of its own (SQLiteCheckpointer); this is the net.
+      try db.execute(
+        sql: "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.automaticCheckpointPages)")
     }
 
     self.pool = try SQLiteStore.openPool(path: path, configuration: configuration, failure)

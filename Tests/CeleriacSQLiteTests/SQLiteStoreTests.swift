@@ -1,4 +1,5 @@
 import CeleriacCore
+import CeleriacTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -130,6 +131,33 @@ struct SQLiteStoreTests {
       for odd in ["/tmp/a?b#c%d.db", "rel/x y.db"] {
         #expect(try SQLiteStore.path(fromURL: SQLiteStore.url(forPath: odd)) == odd)
       }
+    }
+  }
+}
+
+@Suite("SQLite checkpoints")
+struct SQLiteCheckpointTests {
+  private func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+  }
+
+  @Test(
+    "a producer's commits leave the log to grow; a worker's first claim starts copying it back in the background"
+  )
+  func workerCheckpointsInTheBackground() async throws {
+    try await withStore { broker, _, path in
+      // 400 messages of about 1 KiB: some hundred pages, far below the automatic threshold,
+      // so no commit checkpoints.
+      let padding = String(repeating: "x", count: 1_000)
+      try broker.publish(
+        (0..<400).map { TaskMessage(id: "t\($0)", name: "tasks.test", args: [.string(padding)]) })
+      let before = fileSize(path)
+      #expect(fileSize(path + "-wal") > 100 * 4096)
+      let consumer = ConsumerIdentity(id: "checkpoint-test", lease: .seconds(30))
+      _ = try broker.claim(from: ["celery"], limit: 1, consumer: consumer)
+      // The database file grows as the pages are copied into it.
+      #expect(
+        try await waitUntil(timeout: .seconds(10)) { fileSize(path) > before + 100 * 4096 })
     }
   }
 }
