@@ -114,9 +114,14 @@ extension Supervisor {
     }
   }
 
-  /// Reads every pool's queue depth for the status line (autoscaling pools read theirs anyway).
+  /// Reads every pool's queue depth for the status line (autoscaling pools read theirs anyway),
+  /// unless ``DepthReadSchedule`` says the last read is recent enough for its cost.
   func refreshDepths() {
-    guard let depths = try? broker.depths(of: consumedQueues) else { return }
+    let started = clock.now
+    guard depthReads.allows(now: started),
+      let depths = try? broker.depths(of: consumedQueues)
+    else { return }
+    depthReads.record(from: started, to: clock.now)
     updateQueueMetrics(depths)
     for pool in pools {
       pool.depth = pool.configuration.queues.reduce(0) { $0 + (depths[$1] ?? 0) }

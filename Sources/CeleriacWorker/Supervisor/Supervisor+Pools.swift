@@ -56,12 +56,15 @@ extension Supervisor {
   func autoscale(_ pool: PoolState, now: ContinuousClock.Instant) {
     guard pool.autoscaler != nil, now >= pool.nextAutoscaleSample else { return }
     pool.nextAutoscaleSample = now + configuration.autoscaleInterval
-    let depth: Int
-    do {
-      depth = try broker.depths(of: pool.configuration.queues).values.reduce(0, +)
-    } catch {
-      brokerFailed("read the depth of \(pool.name)", error)
-      return
+    var depth = pool.depth
+    if depthReads.allows(now: now) {
+      do {
+        depth = try broker.depths(of: pool.configuration.queues).values.reduce(0, +)
+      } catch {
+        brokerFailed("read the depth of \(pool.name)", error)
+        return
+      }
+      depthReads.record(from: now, to: clock.now)
     }
     pool.depth = depth
     let census = census(of: pool)

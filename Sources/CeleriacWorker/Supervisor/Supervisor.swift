@@ -70,6 +70,7 @@ public final class Supervisor {
   /// Readable when the broker may have new tasks (nil: the broker offers none; poll instead).
   var brokerChanges: (any ChangeSignal)?
   var brokerHealth = BrokerHealth()
+  var depthReads = DepthReadSchedule()
   /// Celery's remote control (`celery inspect`, Flower), on brokers that offer it.
   var controlChannel: (any ControlChannel)?
   var nextControlPoll: ContinuousClock.Instant
