@@ -90,6 +90,18 @@ extension JSONValue {
     return nil
   }
 
+  /// The members of an object, if it is one.
+  public var objectValue: [String: JSONValue]? {
+    if case .object(let members) = self { return members }
+    return nil
+  }
+
+  /// The number as an integer, if it was written as one (no fraction, no exponent).
+  public var exactIntValue: Int64? {
+    if case .int(let value) = self { return value }
+    return nil
+  }
+
   /// The value as an integer, if it is a number without a fraction.
   public var intValue: Int64? {
     switch self {
@@ -128,5 +140,16 @@ extension JSONValue {
         .map { "\"\($0.key)\": \($0.value.compactDescription)" }
         .joined(separator: ", ") + "}"
     }
+  }
+}
+
+extension [String: JSONValue] {
+  /// An optional member as `read` makes it: `.some(nil)` when the member is absent, `.some`
+  /// of its value when `read` takes it, and `nil` when it is present but `read` refuses it (a
+  /// hand-written decoder then leaves the whole value to `Codable`).
+  public func optionalMember<T>(_ key: String, _ read: (JSONValue) -> T?) -> T?? {
+    guard let value = self[key] else { return .some(nil) }
+    guard let member = read(value) else { return nil }
+    return .some(member)
   }
 }

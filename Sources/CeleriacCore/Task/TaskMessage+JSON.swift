@@ -71,44 +71,19 @@ extension TaskMessage {
       let timeLimit = fields["timeLimit"].flatMap(TimeLimits.init(jsonValue:)),
       let options = fields["options"].flatMap(TaskOptions.init(jsonValue:))
     else { return nil }
-    func optionalString(_ key: String) -> String?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .string(let text)?: return .some(text)
-      default: return nil
-      }
-    }
-    func optionalDate(_ key: String) -> Date?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .string(let text)?: return ISO8601.parse(text).map { .some($0) }
-      default: return nil
-      }
-    }
-    func optionalInt(_ key: String) -> Int?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .int(let value)?: return Int(exactly: value).map { .some($0) }
-      default: return nil
-      }
-    }
-    guard let eta = optionalDate("eta"), let expires = optionalDate("expires"),
-      let priority = optionalInt("priority"), let groupIndex = optionalInt("groupIndex"),
-      let rootID = optionalString("rootID"), let parentID = optionalString("parentID"),
-      let groupID = optionalString("groupID"),
-      let idempotencyKey = optionalString("idempotencyKey")
+    let date = { (value: JSONValue) in value.stringValue.flatMap(ISO8601.parse) }
+    let int = { (value: JSONValue) in value.exactIntValue.flatMap { Int(exactly: $0) } }
+    guard let eta = fields.optionalMember("eta", date),
+      let expires = fields.optionalMember("expires", date),
+      let priority = fields.optionalMember("priority", int),
+      let groupIndex = fields.optionalMember("groupIndex", int),
+      let rootID = fields.optionalMember("rootID", \.stringValue),
+      let parentID = fields.optionalMember("parentID", \.stringValue),
+      let groupID = fields.optionalMember("groupID", \.stringValue),
+      let idempotencyKey = fields.optionalMember("idempotencyKey", \.stringValue),
+      let workflow = fields.optionalMember("workflow", TaskWorkflow.init(jsonValue:)),
+      let headers = fields.optionalMember("headers", \.objectValue)
     else { return nil }
-    var workflow: TaskWorkflow?
-    if let embed = fields["workflow"] {
-      guard let decoded = TaskWorkflow(jsonValue: embed) else { return nil }
-      workflow = decoded
-    }
-    var headers: [String: JSONValue]?
-    switch fields["headers"] {
-    case nil: headers = nil
-    case .object(let object)?: headers = object
-    default: return nil
-    }
     let known: Set<String> = [
       "id", "name", "args", "kwargs", "queue", "eta", "expires", "retries", "timeLimit",
       "options", "rootID", "parentID", "groupID", "idempotencyKey", "workflow", "headers",
@@ -129,15 +104,9 @@ extension TimeLimits {
     guard case .object(let fields) = json,
       fields.keys.allSatisfy({ $0 == "soft" || $0 == "hard" })
     else { return nil }
-    func seconds(_ key: String) -> Double?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .int(let value)?: return .some(Double(value))
-      case .double(let value)?: return .some(value)
-      default: return nil
-      }
-    }
-    guard let soft = seconds("soft"), let hard = seconds("hard") else { return nil }
+    guard let soft = fields.optionalMember("soft", \.doubleValue),
+      let hard = fields.optionalMember("hard", \.doubleValue)
+    else { return nil }
     self.init(soft: soft, hard: hard)
   }
 }

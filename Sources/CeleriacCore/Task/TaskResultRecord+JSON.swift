@@ -38,60 +38,21 @@ extension TaskResultRecord {
       case .int(let retries)? = fields["retries"], let retryCount = Int(exactly: retries),
       case .array(let childValues)? = fields["children"]
     else { return nil }
-    var children: [String] = []
-    children.reserveCapacity(childValues.count)
-    for child in childValues {
-      guard case .string(let id) = child else { return nil }
-      children.append(id)
-    }
-    func optionalString(_ key: String) -> String?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .string(let text)?: return .some(text)
-      default: return nil
-      }
-    }
-    func optionalObject(_ key: String) -> [String: JSONValue]?? {
-      switch fields[key] {
-      case nil: return .some(nil)
-      case .object(let object)?: return .some(object)
-      default: return nil
-      }
-    }
-    guard let name = optionalString("name"), let queue = optionalString("queue"),
-      let worker = optionalString("worker"), let started = optionalString("dateStarted"),
-      let headers = optionalObject("headers"), let kwargs = optionalObject("kwargs")
+    let children = childValues.compactMap(\.stringValue)
+    guard children.count == childValues.count else { return nil }
+    let date = { (value: JSONValue) in value.stringValue.flatMap(ISO8601.parse) }
+    guard let name = fields.optionalMember("name", \.stringValue),
+      let queue = fields.optionalMember("queue", \.stringValue),
+      let worker = fields.optionalMember("worker", \.stringValue),
+      let dateStarted = fields.optionalMember("dateStarted", date),
+      let headers = fields.optionalMember("headers", \.objectValue),
+      let args = fields.optionalMember("args", \.arrayValue),
+      let kwargs = fields.optionalMember("kwargs", \.objectValue),
+      let pid = fields.optionalMember("pid", { $0.exactIntValue.flatMap { Int32(exactly: $0) } }),
+      let failure = fields.optionalMember("failure", TaskFailure.init(jsonValue:)),
+      // Codable reads an explicit null as no result: leave that to it.
+      let result = fields.optionalMember("result", { $0 == .null ? Optional.none : $0 })
     else { return nil }
-    var dateStarted: Date?
-    if let started {
-      guard let date = ISO8601.parse(started) else { return nil }
-      dateStarted = date
-    }
-    var args: [JSONValue]?
-    switch fields["args"] {
-    case nil: args = nil
-    case .array(let values)?: args = values
-    default: return nil
-    }
-    var pid: Int32?
-    switch fields["pid"] {
-    case nil: pid = nil
-    case .int(let value)?:
-      guard let exact = Int32(exactly: value) else { return nil }
-      pid = exact
-    default: return nil
-    }
-    var failure: TaskFailure?
-    if let value = fields["failure"] {
-      guard let decoded = TaskFailure(jsonValue: value) else { return nil }
-      failure = decoded
-    }
-    var result: JSONValue?
-    switch fields["result"] {
-    case nil: result = nil
-    case .null?: return nil  // Codable reads an explicit null as no result.
-    case let value?: result = value
-    }
     guard fields.keys.allSatisfy(Self.jsonKeys.contains) else { return nil }
     self.init(
       taskID: taskID, state: TaskState(rawValue: state), result: result, failure: failure,
@@ -135,14 +96,9 @@ extension TaskFailure {
   public init?(jsonValue json: JSONValue) {
     guard case .object(let fields) = json, case .string(let type)? = fields["type"],
       case .string(let message)? = fields["message"], case .string(let module)? = fields["module"],
+      let traceback = fields.optionalMember("traceback", \.stringValue),
       fields.keys.allSatisfy({ ["type", "message", "module", "traceback"].contains($0) })
     else { return nil }
-    var traceback: String?
-    switch fields["traceback"] {
-    case nil: traceback = nil
-    case .string(let text)?: traceback = text
-    default: return nil
-    }
     self.init(type: type, message: message, module: module, traceback: traceback)
   }
 }
