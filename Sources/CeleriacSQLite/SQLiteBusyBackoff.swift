@@ -20,6 +20,8 @@ public struct SQLiteBusyBackoff: Sendable, Equatable {
   public let firstDelay: Duration
   /// The ceiling of the doubling sleeps.
   public let longestDelay: Duration
+  /// How many sleeps double before they reach ``longestDelay``.
+  private let doublings: Int
 
   /// A backoff that gives up after `timeout` in all.
   public init(
@@ -30,6 +32,13 @@ public struct SQLiteBusyBackoff: Sendable, Equatable {
     self.timeout = max(timeout, .zero)
     self.firstDelay = max(firstDelay, .nanoseconds(1))
     self.longestDelay = max(longestDelay, self.firstDelay)
+    var doublings = 0
+    var step = self.firstDelay
+    while step < self.longestDelay {
+      step *= 2
+      doublings += 1
+    }
+    self.doublings = doublings
   }
 
   /// The sleep before try `tries + 1`, after `tries` failed ones (SQLite counts from 0), or
@@ -37,12 +46,6 @@ public struct SQLiteBusyBackoff: Sendable, Equatable {
   public func delay(afterTries tries: Int) -> Duration? {
     let tries = max(tries, 0)
     // The doubling phase: firstDelay · 2^k for k < doublings, then longestDelay each time.
-    var doublings = 0
-    var step = firstDelay
-    while step < longestDelay {
-      step *= 2
-      doublings += 1
-    }
     let slept: Duration
     let next: Duration
     if tries < doublings {

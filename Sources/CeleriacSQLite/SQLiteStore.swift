@@ -7,9 +7,9 @@ import SystemPackage
 ///
 /// The file is opened as a GRDB `DatabasePool` in WAL mode, so that a supervisor and any
 /// number of producer processes can share it: readers never wait, writers wait for each other
-/// up to the busy timeout (see ``SQLiteBusyBackoff``). A new file is created with owner-only permissions (0600); SQLite
-/// gives its `-wal` and `-shm` files the same mode. Build a ``SQLiteBroker`` and a
-/// ``SQLiteResultBackend`` on the same store to share one pool.
+/// up to the busy timeout (see ``SQLiteBusyBackoff``). A new file is created with owner-only
+/// permissions (0600); SQLite gives its `-wal` and `-shm` files the same mode. Build a
+/// ``SQLiteBroker`` and a ``SQLiteResultBackend`` on the same store to share one pool.
 public final class SQLiteStore: Sendable {
   /// How long a writer waits for another process's write transaction, by default.
   public static let defaultBusyTimeout: Duration = .seconds(10)

@@ -50,8 +50,8 @@ struct GroupCommit {
     return .hold(until: since + window)
   }
 
-  /// Notes that everything held was written (or a write was attempted: a failed write is
-  /// retried at the next turn like any other, not held again).
+  /// Notes that a write of everything held was attempted. What a failed write kept starts a
+  /// new window, so it is retried within ``window`` (at once when no child is busy).
   mutating func flushed() {
     heldSince = nil
   }

@@ -40,11 +40,7 @@ struct PendingWrites {
   static let maximumRuns = 10_000
 
   /// Whether nothing waits to be written (held-back STARTED records aside).
-  var isEmpty: Bool {
-    publishes.isEmpty && records.isEmpty && acknowledgements.isEmpty && releases.isEmpty
-      && redeliveries.isEmpty && deadLetters.isEmpty && chordParts.isEmpty
-      && completedChords.isEmpty
-  }
+  var isEmpty: Bool { count == 0 }
 
   /// How many writes wait (held-back STARTED records aside), for ``GroupCommit``.
   var count: Int {

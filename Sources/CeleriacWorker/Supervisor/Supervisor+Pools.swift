@@ -57,14 +57,15 @@ extension Supervisor {
     guard pool.autoscaler != nil, now >= pool.nextAutoscaleSample else { return }
     pool.nextAutoscaleSample = now + configuration.autoscaleInterval
     var depth = pool.depth
-    if depthReads.allows(now: now) {
+    let started = clock.now
+    if depthReads.allows(now: started) {
       do {
         depth = try broker.depths(of: pool.configuration.queues).values.reduce(0, +)
       } catch {
         brokerFailed("read the depth of \(pool.name)", error)
         return
       }
-      depthReads.record(from: now, to: clock.now)
+      depthReads.record(from: started, to: clock.now)
     }
     pool.depth = depth
     let census = census(of: pool)
