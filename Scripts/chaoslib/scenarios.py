@@ -349,6 +349,7 @@ def partition(workdir, trials, quick):
         methods = set()
         stalls = []
         takeovers = []
+        reconnects = []
         max_cut = 0.0
         for trial in range(trials):
             tag = f"partition-{trial}"
@@ -397,6 +398,12 @@ def partition(workdir, trials, quick):
             set_cut("a", False)
             restored = time.monotonic()
             lines_at_restore = c.count_lines(path)
+            # A must find its broker again by itself; the second burst waits for that, so
+            # that it is not a race between A's reconnect backoff and B draining the burst.
+            if c.wait_for_log(procs["a"], "broker is back", 30):
+                reconnects.append(time.monotonic() - restored)
+            else:
+                row.add_miss(trial, "A did not reach its broker within 30 s of the restore")
             # A second burst, so that A has work again after the link returns.
             ids2 = c.send(broker.urls(), path, seconds, count, prefix=in_r)
             all_ids = ids + ids2
@@ -459,7 +466,9 @@ def partition(workdir, trials, quick):
         row.notes.append(f"partition by {', '.join(sorted(methods))} for {3 * lease}-"
                          f"{6 * lease} s (longest {max_cut:.1f} s), lease {lease} s; "
                          f"{row.expected_twice} run twice were running in A at the cut; B took "
-                         f"A's tasks back {max(takeovers, default=0):.1f} s after the cut at most")
+                         f"A's tasks back {max(takeovers, default=0):.1f} s after the cut at most; "
+                         f"A reached its broker {max(reconnects, default=0):.1f} s after the "
+                         f"restore at most")
         if stalls:
             row.add_miss(None, f"A's loop was held past the lease by a broker call while cut "
                               f"off in {len(stalls)}/{trials} trials ({'; '.join(stalls[:3])})")
