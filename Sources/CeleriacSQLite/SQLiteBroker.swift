@@ -529,8 +529,9 @@ extension SQLiteBroker: OutcomeCommitting {
 }
 
 extension SQLiteBroker: ChangeNotifying {
-  /// Readable whenever any process commits to the file (inotify on its write-ahead log).
-  public func openChangeSignal() -> (any ChangeSignal)? {
+  /// Readable whenever any process commits to the file (inotify on its write-ahead log),
+  /// whichever queue the change concerns.
+  public func openChangeSignal(watching queues: [String]) -> (any ChangeSignal)? {
     SQLiteChangeSignal(databasePath: store.path)
   }
 }

@@ -60,6 +60,14 @@ final class ProducerFixture: @unchecked Sendable {
     let reader = try app.producerChannels().results as? SQLiteAsyncResultReader
     return reader?.pendingWaits ?? 0
   }
+
+  /// How many connections to Redis are subscribed to some channel (`nil` on SQLite).
+  func subscribedConnections() throws -> Int? {
+    guard let redis else { return nil }
+    return try redis.command(["CLIENT", "LIST"]).split(separator: "\n")
+      .filter { $0.split(separator: " ").contains { $0.hasPrefix("sub=") && $0 != "sub=0" } }
+      .count
+  }
 }
 
 /// What happened first, for the concurrency test.
@@ -103,6 +111,8 @@ struct NonBlockingProducerTests {
         try await waitUntil(timeout: .seconds(30), every: .milliseconds(20)) {
           try fixture.openWaits(for: ids) == Self.waitingGets
         })
+      // All the waits of the producer share one subscribed connection.
+      if kind == .redis { #expect(try fixture.subscribedConnections() == 1) }
       // Work that needs nothing but a cooperative thread.
       let probeStart = clock.now
       let probe = Task {

@@ -416,6 +416,35 @@ struct RedisBrokerTests {
     }
   }
 
+  @Test("The claim looks up revocations in the backend's database; a Python-written message too")
+  func claimReadsRevocations() async throws {
+    try await withBroker { fixture in
+      let messages = (1...4).map { TaskMessage(name: "tasks.add", args: [.int($0), 1]) }
+      try fixture.broker.publish(messages)
+      try fixture.backend.revoke([messages[1].id, messages[3].id])
+      let batch = try fixture.broker.claim(from: ["celery"], limit: 4, consumer: worker)
+      #expect(batch.deliveries.count == 4)
+      #expect(batch.revoked == [messages[1].id, messages[3].id])
+      // The script selects the backend's database and back: the connection is still on db 0.
+      #expect(try fixture.broker.depths(of: ["celery"]) == ["celery": 0])
+      try fixture.broker.acknowledge(batch.deliveries.map(\.tag))
+      // A message as Celery 5 writes it (captured), revoked: found under its header id.
+      let raw = CeleryCaptures.messageArgs
+      try fixture.redis(["LPUSH", "celery", raw])
+      let captured = try CeleryProtocol.decode(raw, queue: "celery").message.id
+      try fixture.backend.revoke([captured])
+      let python = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(python.revoked == [captured])
+      try fixture.broker.acknowledge(python.deliveries.map(\.tag))
+      // A message whose envelope has no `"id": "…"` the script can find: unknown, not "none".
+      let reshaped = raw.replacingOccurrences(of: "\"id\": \"", with: "\"id\":\"")
+      try fixture.redis(["LPUSH", "celery", reshaped])
+      let unknown = try fixture.broker.claim(from: ["celery"], limit: 1, consumer: worker)
+      #expect(unknown.deliveries.count == 1)
+      #expect(unknown.revoked == nil)
+    }
+  }
+
   @Test("Revocations and idempotency keys")
   func revokeAndIdempotency() async throws {
     try await withBroker { fixture in

@@ -164,12 +164,16 @@ public final class RedisBroker: Broker {
       keys += [lists[0], RedisKeys.delayed(queue), lists[1], lists[2], lists[3]]
     }
     var batch = ClaimBatch()
+    var revocations = ClaimedRevocations()
     for _ in 0..<4 {
       let wanted = limit - batch.deliveries.count
       let now = Date()
       let call = ScriptCall(
         script: BrokerScripts.claim, keys: keys,
-        arguments: [now.timeIntervalSince1970, wanted, leaseMilliseconds(consumer), consumer.id])
+        arguments: [
+          now.timeIntervalSince1970, wanted, leaseMilliseconds(consumer), consumer.id,
+          resultDatabase, url.database,
+        ])
       let reply: RESPValue
       do {
         let sent = ContinuousClock.now
@@ -181,7 +185,7 @@ public final class RedisBroker: Broker {
         throw RedisFailure.wrap(
           error, .brokerUnavailable, role: "broker", url: url, operation: "claim")
       }
-      guard let elements = reply.array, elements.count % 3 == 0 else {
+      guard let elements = reply.array, elements.count % 5 == 0 else {
         _ = state.withLock { $0.unreconciled.insert(consumer.id) }
         throw CeleriacError(.protocolError, "Redis broker \(redactedURL): claim answered \(reply)")
       }
@@ -189,12 +193,15 @@ public final class RedisBroker: Broker {
       var setAside: [ScriptCall] = []
       var entries: [DeadLetterEntry] = []
       var claimed: [(DeliveryTag, InFlight, CeleryDecodedMessage)] = []
-      for index in stride(from: 0, to: elements.count, by: 3) {
+      for index in stride(from: 0, to: elements.count, by: 5) {
         let queue = elements[index].string ?? queues[0]
         let raw = elements[index + 1].string ?? ""
         let origin = elements[index + 2].string.flatMap { $0.isEmpty ? nil : $0 }
         do {
           let decoded = try CeleryProtocol.decode(raw, queue: queue)
+          revocations.note(
+            decoded.message.id, lookedUp: elements[index + 3].string,
+            revoked: elements[index + 4].int == 1)
           if let eta = decoded.message.eta, eta.timeIntervalSince(now) > 0.001 {
             setAside.append(
               ScriptCall(
@@ -235,12 +242,14 @@ public final class RedisBroker: Broker {
             throw RedisFailure.wrap(
               error, .brokerUnavailable, role: "broker", url: url, operation: "claim")
           }
+          batch.revoked = revocations.revoked
           return batch
         }
         batch.deadLettered += entries
       }
       if setAside.isEmpty || batch.deliveries.count >= limit { break }
     }
+    batch.revoked = revocations.revoked
     return batch
   }
 

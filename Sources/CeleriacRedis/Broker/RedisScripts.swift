@@ -25,12 +25,20 @@ enum BrokerScripts {
   ///
   /// KEYS: processing list, liveness key, consumer set, origins hash, then five per queue: the
   /// queue, its delayed set, and its three priority lists. ARGV: now (Unix seconds), limit,
-  /// lease in ms, consumer id. First moves every due message of each delayed set to the front
-  /// of its queue's list for its priority (earliest ETA nearest the front), then `LMOVE`s from the right of each queue
-  /// list (kombu's FIFO: producers `LPUSH`) onto the left of the processing list, in kombu's
-  /// priority order, and renews the liveness key. A message taken from a list other than the
-  /// one its routing key names is noted in the origins hash. Returns
-  /// `[queue, message, origin, …]`, origin `""` when the message came from its own list.
+  /// lease in ms, consumer id, the database of revocations (`""`: do not look), the broker's
+  /// database. First moves every due message of each delayed set to the front of its queue's
+  /// list for its priority (earliest ETA nearest the front), then `LMOVE`s from the right of
+  /// each queue list (kombu's FIFO: producers `LPUSH`) onto the left of the processing list,
+  /// in kombu's priority order, and renews the liveness key. A message taken from a list other
+  /// than the one its routing key names is noted in the origins hash.
+  ///
+  /// Then, so that the supervisor needs no second round trip, it looks up whether each claimed
+  /// task is revoked (`celeriac.revoked.<id>` in the revocations' database). The id is the
+  /// first `"id": "…"` of the envelope (protocol 2 headers; the body is base64). The caller
+  /// trusts the answer only when that id is the one it decodes.
+  ///
+  /// Returns `[queue, message, origin, id looked up, revoked (0/1), …]`: origin `""` when the
+  /// message came from its own list, id `""` when none was looked up.
   static let claim = RedisScript(
     name: "claim",
     source: """
@@ -71,8 +79,21 @@ enum BrokerScripts {
             out[#out + 1] = queue
             out[#out + 1] = message
             out[#out + 1] = origin
+            out[#out + 1] = ''
+            out[#out + 1] = 0
           end
         end
+      end
+      if ARGV[5] ~= '' and #out > 0 then
+        redis.call('SELECT', ARGV[5])
+        for k = 2, #out, 5 do
+          local id = string.match(out[k], '"id": "([^"]+)"')
+          if id then
+            out[k + 2] = id
+            out[k + 3] = redis.call('EXISTS', 'celeriac.revoked.' .. id)
+          end
+        end
+        redis.call('SELECT', ARGV[6])
       end
       return out
       """)

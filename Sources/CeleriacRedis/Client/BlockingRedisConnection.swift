@@ -31,6 +31,12 @@ final class BlockingRedisConnection {
 
   deinit { close(socket) }
 
+  /// Shuts the socket down, so that a round trip blocked on another thread fails at once. The
+  /// one method that may be called from another thread; the connection is unusable after it.
+  func interrupt() {
+    shutdown(socket, Int32(SHUT_RDWR))
+  }
+
   /// Sends `commands` in one write and reads one reply per command, in order (error replies in
   /// place). Any transport or protocol failure leaves the connection unusable: drop it.
   func pipeline(_ commands: [[any RESPArgument]], timeout: TimeAmount? = nil) throws(RedisError)

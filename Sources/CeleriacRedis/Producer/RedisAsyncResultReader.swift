@@ -3,29 +3,31 @@ import NIOCore
 import Synchronization
 
 /// Reads Celery-format results on Redis without blocking a thread: `GET`s go out on the
-/// client's shared NIO connection; a wait subscribes its own connection to the task's channel
-/// (`celery-task-meta-<id>`, which the worker `PUBLISH`es to) and suspends until a ready state
-/// arrives, the time is up, or the waiting task is cancelled.
+/// client's shared NIO connection; a wait listens on the task's channel
+/// (`celery-task-meta-<id>`, which the worker `PUBLISH`es to) through one subscribed connection
+/// shared by every wait of the reader, and suspends until a ready state arrives, the time is
+/// up, or the waiting task is cancelled.
 public final class RedisAsyncResultReader: AsyncResultReader {
-  /// How long a wait polls with `GET` before it subscribes: most tasks finish within a few
-  /// milliseconds, sooner than a subscription connection is made.
-  public static let quickPollWindow: Duration = .milliseconds(3)
-  /// The pause between those `GET`s.
-  public static let quickPollInterval: Duration = .microseconds(250)
-  /// The longest pause between two `GET`s when the subscription cannot be made.
+  /// The first pause between two `GET`s when the channel cannot be listened to.
+  public static let firstPollInterval: Duration = .microseconds(250)
+  /// The longest pause between two `GET`s when the channel cannot be listened to.
   public static let longestPollInterval: Duration = .milliseconds(50)
 
   /// The server and database of the results.
   public let url: RedisURL
   private let client: RedisClient
+  private let subscriber: RedisSubscriber
+  private let isClosed = Atomic(false)
 
   /// A reader on `url`; it connects on first use.
   public init(url: RedisURL, options: RedisConnectionOptions = .celeriac) {
     self.url = url
     self.client = RedisClient(url: url, options: options)
+    self.subscriber = RedisSubscriber(url: url, options: options, eventLoop: client.eventLoop)
   }
 
   deinit {
+    // Stopping the event loop closes the subscriber's connection too (it lives on that loop).
     if !client.eventLoop.inEventLoop { client.shutdownSync() }
   }
 
@@ -38,76 +40,78 @@ public final class RedisAsyncResultReader: AsyncResultReader {
     do {
       reply = try await client.send(["GET", CeleryResult.key(for: taskID)])
     } catch {
-      throw RedisFailure.wrap(
-        error, .backendUnavailable, role: "result backend", url: url, operation: "read result")
+      throw backendUnavailable(error, "read result")
     }
+    return try Self.record(in: reply, taskID: taskID)
+  }
+
+  /// Listens on the task's channel, then reads the key (a result stored before the listening
+  /// began is not missed), then waits for published states until one is ready. If the channel
+  /// cannot be listened to, or the connection is lost, polls for the rest of the time.
+  ///
+  /// The whole wait runs on the client's event loop: the caller suspends once and resumes once.
+  public func waitForResult(_ taskID: String, timeout: Duration) async throws -> TaskResultRecord? {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    let guardian = ListenerGuard()
+    do {
+      return try await withTaskCancellationHandler {
+        try await listenAndWait(
+          taskID, deadline: .now() + .nanoseconds(timeout.wholeNanoseconds), guardian: guardian
+        ).get()
+      } onCancel: {
+        guardian.cancel()
+      }
+    } catch {
+      try Task.checkCancellation()
+      if error is CeleriacError || error is CancellationError { throw error }
+      return try await poll(taskID, until: deadline)
+    }
+  }
+
+  /// Listens, reads the key, then waits for messages, all on the event loop.
+  private func listenAndWait(_ taskID: String, deadline: NIODeadline, guardian: ListenerGuard)
+    -> EventLoopFuture<TaskResultRecord?>
+  {
+    let client = self.client
+    let key = CeleryResult.key(for: taskID)
+    return subscriber.listen(to: key).flatMap { listener in
+      guard guardian.attach(listener) else {
+        listener.close()
+        return client.eventLoop.makeFailedFuture(CancellationError())
+      }
+      let waited = client.sendFuture(["GET", key])
+        .flatMapThrowing { try Self.record(in: $0, taskID: taskID) }
+        .flatMap { Self.untilReady($0, taskID: taskID, on: listener, deadline: deadline) }
+      waited.whenComplete { _ in listener.close() }
+      return waited
+    }
+  }
+
+  /// `last` once it is ready or the deadline has passed; else the states published next.
+  private static func untilReady(
+    _ last: TaskResultRecord?, taskID: String, on listener: RedisChannelListener,
+    deadline: NIODeadline
+  ) -> EventLoopFuture<TaskResultRecord?> {
+    let remaining = deadline - .now()
+    if last?.state.isReady ?? false || remaining <= .zero {
+      return listener.eventLoop.makeSucceededFuture(last)
+    }
+    return listener.nextMessageFuture(timeout: remaining).flatMap { payload in
+      guard let payload else { return listener.eventLoop.makeSucceededFuture(last) }
+      let record = (try? CeleryResult.decode(String(buffer: payload), taskID: taskID)) ?? last
+      return untilReady(record, taskID: taskID, on: listener, deadline: deadline)
+    }
+  }
+
+  private static func record(in reply: RESPValue, taskID: String) throws -> TaskResultRecord? {
     guard let json = reply.string else { return nil }
     return try CeleryResult.decode(json, taskID: taskID)
   }
 
-  /// Polls briefly, then subscribes to the task's channel, reads the key once more (a result
-  /// stored in between is not missed) and waits for published states. If the subscription
-  /// cannot be made or is lost, polls for the rest of the time.
-  public func waitForResult(_ taskID: String, timeout: Duration) async throws -> TaskResultRecord? {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    let quickUntil = min(deadline, clock.now + Self.quickPollWindow)
-    var last = try await result(for: taskID)
-    while !(last?.state.isReady ?? false) && clock.now < quickUntil {
-      try await Task.sleep(for: Self.quickPollInterval)
-      last = try await result(for: taskID)
-    }
-    if last?.state.isReady ?? false || clock.now >= deadline { return last }
-    let guardian = SubscriptionGuard()
-    return try await withTaskCancellationHandler {
-      try await subscribeAndWait(taskID, deadline: deadline, guardian: guardian)
-    } onCancel: {
-      guardian.cancel()
-    }
-  }
-
-  private func subscribeAndWait(
-    _ taskID: String, deadline: ContinuousClock.Instant, guardian: SubscriptionGuard
-  ) async throws -> TaskResultRecord? {
-    let subscription: RedisSubscription
-    do {
-      subscription = try await client.subscribe(to: CeleryResult.key(for: taskID))
-    } catch {
-      try Task.checkCancellation()
-      return try await poll(taskID, until: deadline)
-    }
-    guard guardian.attach(subscription) else {
-      await subscription.close()
-      throw CancellationError()
-    }
-    do {
-      let record = try await waitForMessages(taskID, on: subscription, until: deadline)
-      await subscription.close()
-      return record
-    } catch {
-      await subscription.close()
-      try Task.checkCancellation()
-      if error is CeleriacError { throw error }
-      return try await poll(taskID, until: deadline)
-    }
-  }
-
-  private func waitForMessages(
-    _ taskID: String, on subscription: RedisSubscription, until deadline: ContinuousClock.Instant
-  ) async throws -> TaskResultRecord? {
-    var last = try await result(for: taskID)
-    while !(last?.state.isReady ?? false) {
-      let remaining = deadline - ContinuousClock.now
-      if remaining <= .zero { break }
-      guard
-        let payload = try await subscription.nextMessage(
-          timeout: .nanoseconds(max(remaining.wholeNanoseconds, 1)))
-      else { break }
-      if let record = try? CeleryResult.decode(String(buffer: payload), taskID: taskID) {
-        last = record
-      }
-    }
-    return last
+  private func backendUnavailable(_ error: any Error, _ operation: String) -> any Error {
+    RedisFailure.wrap(
+      error, .backendUnavailable, role: "result backend", url: url, operation: operation)
   }
 
   /// `GET` with a growing pause until the task is ready or the deadline passes; the pauses
@@ -116,7 +120,7 @@ public final class RedisAsyncResultReader: AsyncResultReader {
     -> TaskResultRecord?
   {
     try await ResultPolling.poll(
-      until: deadline, firstInterval: Self.quickPollInterval,
+      until: deadline, firstInterval: Self.firstPollInterval,
       longestInterval: Self.longestPollInterval
     ) { try await result(for: taskID) }
   }
@@ -138,45 +142,47 @@ public final class RedisAsyncResultReader: AsyncResultReader {
         }
       }
     } catch {
-      throw RedisFailure.wrap(
-        error, .backendUnavailable, role: "result backend", url: url,
-        operation: "reserve idempotency key")
+      throw backendUnavailable(error, "reserve idempotency key")
     }
     throw CeleriacError(
       .backendUnavailable, "idempotency key \(key) keeps changing hands; try again")
   }
 
-  /// Closes the shared connection and stops the client's event loop thread.
+  /// Closes the shared connections (commands and subscriptions) and stops the client's event
+  /// loop thread; waits in progress fall back to polling, which then fails.
   public func close() async {
+    // Once only: a second close would submit to a stopped event loop.
+    guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    try? await subscriber.close().get()
     await client.shutdown()
   }
 }
 
-/// Hands a wait's subscription to its cancellation handler, which may run before the
-/// subscription exists, at the same time, or after: whichever comes second closes it.
-private final class SubscriptionGuard: Sendable {
+/// Hands a wait's listener to its cancellation handler, which may run before the listener
+/// exists, at the same time, or after: whichever comes second closes it.
+private final class ListenerGuard: Sendable {
   private struct State {
     var cancelled = false
-    var subscription: RedisSubscription?
+    var listener: RedisChannelListener?
   }
   private let state = Mutex(State())
 
-  /// Keeps `subscription` for a later cancellation; `false` when cancelled already.
-  func attach(_ subscription: RedisSubscription) -> Bool {
+  /// Keeps `listener` for a later cancellation; `false` when cancelled already.
+  func attach(_ listener: RedisChannelListener) -> Bool {
     state.withLock { state in
       if state.cancelled { return false }
-      state.subscription = subscription
+      state.listener = listener
       return true
     }
   }
 
-  /// Marks the wait cancelled and closes its subscription's connection (the wait then fails
-  /// with `.closed` and turns that into `CancellationError`).
+  /// Marks the wait cancelled and closes its listener (the wait then fails with `.closed` and
+  /// turns that into `CancellationError`).
   func cancel() {
-    let subscription = state.withLock { state -> RedisSubscription? in
+    let listener = state.withLock { state -> RedisChannelListener? in
       state.cancelled = true
-      return state.subscription
+      return state.listener
     }
-    subscription?.connection.channel.close(promise: nil)
+    listener?.close()
   }
 }

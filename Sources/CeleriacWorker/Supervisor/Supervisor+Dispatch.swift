@@ -249,7 +249,7 @@ extension Supervisor {
     } else {
       // With a change signal the poll is only a safety net, so it may back off further.
       let ceiling =
-        brokerChanges == nil && !brokerHealth.isDown
+        !(brokerChanges?.seesEveryChange ?? false) && !brokerHealth.isDown
         ? configuration.maximumPollInterval
         : max(configuration.maximumPollInterval, WorkerConfiguration.signalledPollInterval)
       let doubled =

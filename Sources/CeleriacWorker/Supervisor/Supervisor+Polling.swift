@@ -15,8 +15,13 @@ extension Supervisor {
     var descriptors = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
     // Broker changes matter only while a child is idle and its queue looked empty (otherwise
     // the loop claims anyway); listening always would wake it for its own writes.
-    if let brokerChanges, runState == .running, isWaitingForWork {
-      descriptors.append(pollfd(fd: brokerChanges.descriptor, events: Int16(POLLIN), revents: 0))
+    if let brokerChanges, runState == .running {
+      let waiting = queuesWaitingForWork
+      if !waiting.isEmpty {
+        brokerChanges.expectWork(on: waiting)
+        descriptors.append(
+          pollfd(fd: brokerChanges.descriptor, events: Int16(POLLIN), revents: 0))
+      }
     }
     for child in children.all {
       descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
@@ -63,8 +68,10 @@ extension Supervisor {
     return min(timeout, .seconds(1))
   }
 
-  /// Whether some pool has an idle child and found its queues empty at the last claim.
-  var isWaitingForWork: Bool {
-    pools.contains { pool in pool.queueLooksEmpty && children.hasAvailable(in: pool.name) }
+  /// The queues of the pools that have an idle child and found their queues empty at the
+  /// last claim: work on any of them would start at once.
+  var queuesWaitingForWork: [String] {
+    pools.filter { pool in pool.queueLooksEmpty && children.hasAvailable(in: pool.name) }
+      .flatMap(\.configuration.queues)
   }
 }

@@ -29,7 +29,8 @@ extension Supervisor {
       do {
         connection = try connect()
         _ = try broker.depths(of: configuration.allQueues)
-        brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal()
+        brokerChanges = (broker as? any ChangeNotifying)?.openChangeSignal(
+          watching: configuration.allQueues)
         openControlChannel()
         setEvents(configuration.sendsTaskEvents)
         if attempt > 0 { logger.notice("the broker answers after \(attempt + 1) attempts") }

@@ -179,6 +179,8 @@ public final class Supervisor {
     flushPendingWrites()
     setEvents(false)
     controlChannel?.close()
+    brokerChanges?.close()
+    brokerChanges = nil
     publishWorkerStatus(state: .stopped)
     logger.info(
       "supervisor exiting (\(exitStatus)): \(totals.succeeded) succeeded, \(totals.failed) failed")

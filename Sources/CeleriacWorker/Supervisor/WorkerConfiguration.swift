@@ -138,7 +138,8 @@ public struct WorkerConfiguration: Sendable {
   public static func defaultHostname() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     gethostname(&buffer, buffer.count)
-    return "celeriac@" + String(cString: buffer)
+    let name = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return "celeriac@" + String(decoding: name, as: UTF8.self)
   }
 
   /// Every queue served, in pool order.
