@@ -22,8 +22,11 @@ public protocol ChangeSignal: AnyObject {
   /// (a blocking command in flight) asks here; one that always fires ignores it.
   func expectWork(on queues: [String])
 
-  /// Consumes pending notifications; call after the descriptor polled readable.
-  func drain()
+  /// Consumes pending notifications (a bounded amount: a writer faster than the caller cannot
+  /// hold it here); call after the descriptor polled readable. Returns whether any of them
+  /// was a change that may bring work (`false`: the wake-up concerned something else).
+  @discardableResult
+  func drain() -> Bool
 
   /// Closes the descriptor.
   func close()

@@ -89,9 +89,12 @@ final class RedisQueueSignal: ChangeSignal, @unchecked Sendable {
     if changed { condition.broadcast() }
   }
 
-  func drain() {
+  @discardableResult
+  func drain() -> Bool {
+    // One read: the watchers write one byte per wake-up and are disarmed until the next
+    // expectWork, so 64 bytes hold every wake-up pending.
     var bytes = [UInt8](repeating: 0, count: 64)
-    while read(descriptor, &bytes, bytes.count) == bytes.count {}
+    return read(descriptor, &bytes, bytes.count) > 0
   }
 
   /// Stops the watchers (a blocked `BLMOVE` is cut short) and closes the descriptor.

@@ -34,8 +34,9 @@ extension Supervisor {
     for descriptor in descriptors where descriptor.revents != 0 {
       ready.readable.insert(descriptor.fd)
     }
-    if let brokerChanges, ready.readable.contains(brokerChanges.descriptor) {
+    if let brokerChanges, ready.readable.contains(brokerChanges.descriptor),
       brokerChanges.drain()
+    {
       idlePollInterval = .zero
     }
     return ready
