@@ -66,7 +66,9 @@ final class RedisQueueSignal: ChangeSignal, @unchecked Sendable {
     options.commandTimeout =
       options.commandTimeout + .nanoseconds(Self.blockingTimeout.wholeNanoseconds)
     self.options = options
-    self.queues = Array(Array(Set(queues)).sorted().prefix(Self.maximumWatchedQueues))
+    var seen: Set<String> = []
+    self.queues = Array(
+      queues.filter { seen.insert($0).inserted }.prefix(Self.maximumWatchedQueues))
     armed = Array(repeating: false, count: self.queues.count)
     connections = Array(repeating: nil, count: self.queues.count)
     for index in self.queues.indices {
@@ -132,8 +134,9 @@ final class RedisQueueSignal: ChangeSignal, @unchecked Sendable {
           continue
         }
       }
+      guard let open = connection else { continue }
       do {
-        let reply = try connection!.pipeline([["BLMOVE", queue, queue, "RIGHT", "RIGHT", seconds]])
+        let reply = try open.pipeline([["BLMOVE", queue, queue, "RIGHT", "RIGHT", seconds]])
         if case .error = reply[0] {
           // No BLMOVE (Redis before 6.2) or not a list: polling alone serves this queue.
           _ = register(nil, at: index)
@@ -180,11 +183,13 @@ final class RedisQueueSignal: ChangeSignal, @unchecked Sendable {
     _ = write(writeEnd, &byte, 1)
   }
 
-  /// Sleeps for `duration`, or less if the signal is closed meanwhile.
+  /// Sleeps for `duration`, or less if the signal is closed meanwhile (an ``expectWork(on:)``
+  /// in between does not end the pause: that is what bounds the wake-up rate).
   private func pause(_ duration: Duration) {
+    let deadline = Date().addingTimeInterval(duration.seconds)
     condition.lock()
     defer { condition.unlock() }
-    if !closed { _ = condition.wait(until: Date().addingTimeInterval(duration.seconds)) }
+    while !closed && condition.wait(until: deadline) {}
   }
 }
 
