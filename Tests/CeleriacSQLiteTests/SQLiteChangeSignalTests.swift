@@ -23,12 +23,9 @@ struct SQLiteChangeSignalTests {
       _ = try broker.depths(of: ["celery"])  // the log exists once the file is open
       let signal = try #require(SQLiteChangeSignal(databasePath: path))
       defer { signal.close() }
-      let neighbour = FileHandle(
-        forWritingAtPath: {
-          let file = path + ".trace"
-          FileManager.default.createFile(atPath: file, contents: nil)
-          return file
-        }())!
+      let trace = path + ".trace"
+      _ = FileManager.default.createFile(atPath: trace, contents: nil)
+      let neighbour = try #require(FileHandle(forWritingAtPath: trace))
       defer { try? neighbour.close() }
       // Creating the neighbour is an IN_CREATE of another name: drained as no change.
       if readable(signal, within: 100) { #expect(!signal.drain()) }
@@ -65,7 +62,7 @@ struct SQLiteChangeSignalTests {
       // 4,000 files created next to the database: distinct names, so inotify cannot merge
       // their events, and each takes over 16 bytes: more than one drain may read.
       for index in 0..<4_000 {
-        FileManager.default.createFile(atPath: path + ".neighbour-\(index)", contents: nil)
+        _ = FileManager.default.createFile(atPath: path + ".neighbour-\(index)", contents: nil)
       }
       let eventBytes = 4_000 * (16 + 16)
       #expect(eventBytes > SQLiteChangeSignal.maximumDrainBytes)
