@@ -151,6 +151,30 @@ public final class RedisTestServer: @unchecked Sendable {
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  /// How many of the server's clients are subscribed to at least one channel (`CLIENT LIST`'s
+  /// `sub=` field).
+  public func subscribedClients() throws -> Int {
+    try command(["CLIENT", "LIST"]).split(whereSeparator: \.isNewline)
+      .filter { $0.split(separator: " ").contains { $0.hasPrefix("sub=") && $0 != "sub=0" } }
+      .count
+  }
+
+  /// How many subscribers each of `channels` has (`PUBSUB NUMSUB`, which answers each
+  /// channel's name, then its count); pub/sub does not depend on the database.
+  public func subscriberCounts(_ channels: [String]) throws -> [Int] {
+    let lines = try command(["PUBSUB", "NUMSUB"] + channels).split(whereSeparator: \.isNewline)
+    return stride(from: 1, to: lines.count, by: 2).map { Int(lines[$0]) ?? -1 }
+  }
+
+  /// How many of the server's clients are blocked in a command (`BLMOVE`, `BRPOP`), from
+  /// `INFO clients`; -1 when the field is missing.
+  public func blockedClients() throws -> Int {
+    // INFO ends its lines with CRLF, one Character in Swift: split on any newline.
+    let line = try command(["INFO", "clients"]).split(whereSeparator: \.isNewline)
+      .first { $0.hasPrefix("blocked_clients:") }
+    return line.flatMap { Int($0.dropFirst("blocked_clients:".count)) } ?? -1
+  }
+
   private var logPath: String { directory + "/redis-\(port).log" }
 
   /// Whether a plain connection to `port` gets `+PONG` (or `-NOAUTH`: up, password needed).

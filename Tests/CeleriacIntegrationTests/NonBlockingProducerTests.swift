@@ -51,11 +51,7 @@ final class ProducerFixture: @unchecked Sendable {
   /// or Redis connections subscribed to a result channel.
   func openWaits(for taskIDs: [String]) throws -> Int {
     if let redis {
-      // NUMSUB answers each channel's name, then its count.
-      let reply = try redis.command(
-        ["PUBSUB", "NUMSUB"] + taskIDs.map { "celery-task-meta-\($0)" }, database: 1)
-      let lines = reply.split(separator: "\n")
-      return stride(from: 1, to: lines.count, by: 2).reduce(0) { $0 + (Int(lines[$1]) ?? 0) }
+      return try redis.subscriberCounts(taskIDs.map { "celery-task-meta-\($0)" }).reduce(0, +)
     }
     let reader = try app.producerChannels().results as? SQLiteAsyncResultReader
     return reader?.pendingWaits ?? 0
@@ -63,10 +59,7 @@ final class ProducerFixture: @unchecked Sendable {
 
   /// How many connections to Redis are subscribed to some channel (`nil` on SQLite).
   func subscribedConnections() throws -> Int? {
-    guard let redis else { return nil }
-    return try redis.command(["CLIENT", "LIST"]).split(separator: "\n")
-      .filter { $0.split(separator: " ").contains { $0.hasPrefix("sub=") && $0 != "sub=0" } }
-      .count
+    try redis?.subscribedClients()
   }
 }
 

@@ -213,6 +213,28 @@ struct RedisServerTests {
     }
   }
 
+  /// A shut-down client's event loop is stopped, and a future of a stopped loop never
+  /// completes: without the check these calls would hang (and a debug build would trap).
+  @Test("a client that was shut down refuses every call at once with .closed")
+  func refusesCallsAfterShutdown() async throws {
+    try await withServer { _, client throws in
+      #expect(try await client.send(["SET", "before", "1"]) == .simpleString("OK"))
+      await client.shutdown()
+      let calls: [(String, () async throws -> Void)] = [
+        ("send", { _ = try await client.send(["GET", "before"]) }),
+        ("pipeline", { _ = try await client.pipeline([["GET", "before"]]) }),
+        ("connect", { try await client.connect() }),
+        ("subscribe", { _ = try await client.subscribe(to: "channel") }),
+        ("sendSync", { _ = try client.sendSync(["GET", "before"]) }),
+        ("pipelineSync", { _ = try client.pipelineSync([["GET", "before"]]) }),
+      ]
+      for (name, call) in calls {
+        let error = await expectRedisError { try await call() }
+        #expect(error?.code == .closed, "\(name)")
+      }
+    }
+  }
+
   @Test("pub/sub: wait for one message, with a timeout")
   func publishSubscribe() async throws {
     try await withServer { _, client in

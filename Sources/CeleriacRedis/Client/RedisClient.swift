@@ -32,6 +32,9 @@ public final class RedisClient: RedisCommandSending, Sendable {
   public let backoff: Backoff
   private let group: MultiThreadedEventLoopGroup
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
+  /// Set when ``shutdown()`` begins. From then on the event loop is stopping or stopped, and a
+  /// future of that loop may never complete, so the `async` methods check this first.
+  private let isShutDown = Atomic(false)
 
   /// The plain-socket connection that ``sendSync(_:timeout:)`` and
   /// ``pipelineSync(_:timeout:)`` use for `redis://` URLs, with its own reconnect backoff.
@@ -136,7 +139,14 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   /// Connects now (if not connected), to check the URL and credentials early.
   public func connect() async throws {
+    try self.checkOpen()
     _ = try await self.connectionFuture().get()
+  }
+
+  /// Throws `.closed` once ``shutdown()`` or ``shutdownSync()`` has begun.
+  private func checkOpen() throws(RedisError) {
+    guard self.isShutDown.load(ordering: .acquiring) else { return }
+    throw RedisError(code: .closed, message: "Redis client for \(self.url.endpoint) was shut down")
   }
 
   /// Connects now (if not connected), blocking the calling thread.
@@ -153,6 +163,24 @@ public final class RedisClient: RedisCommandSending, Sendable {
   }
 
   // MARK: - Commands
+
+  /// Sends one command and suspends until its reply; error replies throw `.serverError`, and
+  /// a client that was shut down throws `.closed` at once.
+  public func send(_ command: [any RESPArgument], timeout: TimeAmount? = nil) async throws
+    -> RESPValue
+  {
+    try self.checkOpen()
+    return try await self.sendFuture(command, timeout: timeout).get()
+  }
+
+  /// Sends commands in one pipeline and suspends until all replies are in (errors included);
+  /// a client that was shut down throws `.closed` at once.
+  public func pipeline(_ commands: [[any RESPArgument]], timeout: TimeAmount? = nil) async throws
+    -> [RESPValue]
+  {
+    try self.checkOpen()
+    return try await self.pipelineFuture(commands, timeout: timeout).get()
+  }
 
   /// Sends one command (see ``RedisConnection/sendFuture(_:timeout:)``).
   public func sendFuture(
@@ -183,6 +211,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
     _ command: [any RESPArgument],
     timeout: TimeAmount? = nil
   ) throws -> RESPValue {
+    try self.checkOpen()
     guard self.url.tls == nil else { return try self.sendFuture(command, timeout: timeout).wait() }
     return try self.blockingPipeline([command], timeout: timeout)[0].checked()
   }
@@ -193,6 +222,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
     _ commands: [[any RESPArgument]],
     timeout: TimeAmount? = nil
   ) throws -> [RESPValue] {
+    try self.checkOpen()
     guard self.url.tls == nil else {
       return try self.pipelineFuture(commands, timeout: timeout).wait()
     }
@@ -258,7 +288,8 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   /// Subscribes a new, dedicated connection to `channel`, suspending until subscribed.
   public func subscribe(to channel: String) async throws -> RedisSubscription {
-    try await self.subscribeFuture(to: channel).get()
+    try self.checkOpen()
+    return try await self.subscribeFuture(to: channel).get()
   }
 
   /// Subscribes a new, dedicated connection to `channel`, blocking until subscribed.
@@ -284,6 +315,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
   }
 
   private func markShutDown() -> RedisConnection? {
+    self.isShutDown.store(true, ordering: .releasing)
     self.blocking.withLock { $0.connection = nil }
     return self.state.withLock { state in
       defer { state = .shutDown }

@@ -51,6 +51,11 @@ public final class RedisAsyncResultReader: AsyncResultReader {
   ///
   /// The whole wait runs on the client's event loop: the caller suspends once and resumes once.
   public func waitForResult(_ taskID: String, timeout: Duration) async throws -> TaskResultRecord? {
+    // After close() the event loop is stopped: a future of it would never complete.
+    guard !isClosed.load(ordering: .acquiring) else {
+      throw backendUnavailable(
+        RedisError(code: .closed, message: "result reader was closed"), "wait for result")
+    }
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     let guardian = ListenerGuard()
