@@ -87,6 +87,16 @@ let package = Package(
       dependencies: [
         "CeleriacCLI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // A release `celeriac` is linked at a fixed address (not position-independent). Every
+      // worker process is an exec of it, and in a PIE each one relocates ~1.3 MB of pointers
+      // (witness tables, metadata) into private copies at start: with -no-pie those pages
+      // stay the file's, shared by the supervisor and every child. Measured (./Scripts/bench
+      // --only pss): supervisor + 2 children 30.4 → 24.1 MiB. The cost: the executable's own
+      // image is not randomised (its stacks, heap and shared libraries still are). See
+      // ARCHITECTURE.md, "Memory".
+      linkerSettings: [
+        .unsafeFlags(["-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
       ]
     ),
     .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
