@@ -42,7 +42,7 @@ SPEC_CELERY = {
 }
 
 MEASURES = ["enqueue", "batch", "drain", "roundtrip", "spawn", "pss", "sigterm", "observe",
-            "growth"]
+            "growth", "instructions"]
 
 # The drains of `observe`: what Celery's events (-E) and the Prometheus endpoint cost a
 # Celeriac worker. None of the variants changes what the tasks do.
@@ -655,6 +655,59 @@ def print_observe_table(observed):
         print(line.format(*row))
 
 
+def callgrind_binary(workdir):
+    """A copy of CELERIAC without its debug sections, made once per run: valgrind 3.19 gives
+    up on the DWARF 5 that Swift writes ("Possibly corrupted debuginfo file"). The symbol
+    table stays, and the code is the same bytes."""
+    path = os.path.join(workdir, "celeriac-for-callgrind")
+    if not os.path.exists(path):
+        subprocess.run(["objcopy", "--strip-debug", CELERIAC, path], check=True)
+    return path
+
+
+def callgrind_total(path):
+    """The `totals:` line of a callgrind output file: instructions executed (Ir)."""
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def measure_instructions(system, sizes):
+    """Instructions the supervisor executes per task, a figure that the machine's load does
+    not move: two drains of no-ops (`-c 2`) with the supervisor under valgrind's callgrind
+    (its children run natively), the difference of the two counts over the difference of
+    the task counts, so that start-up, the idle turns around the drain and shutdown cancel
+    out. `perf stat -e instructions` would do the same natively, but this machine has no
+    hardware counters. Under valgrind the supervisor has no pidfds (valgrind 3.19 does not
+    know `pidfd_open`) and falls back to its exit pipes."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return {"error": "valgrind is not installed (apt-get install valgrind)"}
+    binary = callgrind_binary(system.workdir)
+    small, large = sizes["instructions_small"], sizes["instructions_large"]
+    counts = {}
+    for count in (small, large):
+        system.reset()
+        ids = system.send("tasks.noop", [], count)
+        out_file = os.path.join(system.workdir, f"callgrind-{system.key}-{count}.out")
+        argv = [valgrind, "--tool=callgrind", "--trace-children=no",
+                f"--callgrind-out-file={out_file}", binary, "worker", *system.urls(), "-c", "2"]
+        proc = spawn(argv, os.path.join(system.workdir, f"{system.key}-callgrind-{count}.log"))
+        # Under valgrind the supervisor runs some 50 times slower than natively.
+        ok, _ = wait_all_final(system.results, ids, timeout=120 + count / 10, poll=0.05)
+        _, hung = stop(proc, 120)
+        if not ok:
+            return {"error": f"the drain of {count} under callgrind did not finish: "
+                    + tail(proc.log_path, 2)}
+        if hung:
+            return {"error": "the supervisor under callgrind did not exit on SIGTERM"}
+        counts[str(count)] = callgrind_total(out_file)
+    per_task = (counts[str(large)] - counts[str(small)]) / (large - small)
+    return {"instructions_per_task": per_task, "counts": counts}
+
+
 def measure_spawn(system, sizes):
     system.reset()
     (task_id,) = system.send("tasks.add", [1, 2], 1)
@@ -804,6 +857,10 @@ def fmt_ms(value):
     return "—" if value is None else (f"{value:.2f} ms" if value < 10 else f"{value:,.0f} ms")
 
 
+def fmt_count(value):
+    return "—" if value is None else f"{value / 1000:,.0f} k"
+
+
 def fmt_mib(value):
     return "—" if value is None else f"{value:.1f} MiB"
 
@@ -878,6 +935,8 @@ def build_rows(raw, systems, unavailable, celery_measured):
         "(none)", lambda r: None, higher_better=False)
     add("CPU per task, worker + redis (drain)", "drain", ("total_cpu_us_per_task",), fmt_us,
         "(none)", lambda r: None, higher_better=False)
+    add("supervisor instructions per task", "instructions", ("instructions_per_task",),
+        fmt_count, "(none)", lambda r: None, higher_better=False)
     add("round trip add(1,2) p50", "roundtrip", ("roundtrip", "p50_ms"), fmt_ms, "≤ 0.18×",
         lambda r: r <= 0.18, "rt_p50", higher_better=False)
     add("round trip add(1,2) p99", "roundtrip", ("roundtrip", "p99_ms"), fmt_ms, "(none)",
@@ -976,10 +1035,11 @@ def main():
 
     reps = options.reps or (1 if options.quick else 3)
     sizes = {"enqueue": 5000, "batch": 20000, "drain": 20000, "roundtrip": 1000,
-             "sigterm_tasks": 2000, "record_seconds": 0.005, "growth_window": 10000}
+             "sigterm_tasks": 2000, "record_seconds": 0.005, "growth_window": 10000,
+             "instructions_small": 500, "instructions_large": 2500}
     if options.quick:
         sizes.update(enqueue=1000, batch=5000, drain=5000, roundtrip=200, sigterm_tasks=1000,
-                     growth_window=2000)
+                     growth_window=2000, instructions_small=200, instructions_large=1000)
     measures = list(MEASURES)
     if options.celeriac_only:
         measures = ["drain", "spawn", "pss"]
@@ -1030,8 +1090,9 @@ def main():
         iterations = trials if measure == "sigterm" else reps
         for rep in range(iterations):
             for key, system in runnable.items():
-                if measure in ("observe", "growth") and not isinstance(system, CeleriacSystem):
-                    continue  # Celeriac's own flags
+                if (measure in ("observe", "growth", "instructions")
+                        and not isinstance(system, CeleriacSystem)):
+                    continue  # Celeriac's own flags; Python under valgrind is too slow
                 started = time.monotonic()
                 figures = {}
                 try:
@@ -1047,6 +1108,8 @@ def main():
                         figures[measure] = measure_observe(system, sizes)
                     elif measure == "growth":
                         figures[measure] = measure_growth(system, sizes)
+                    elif measure == "instructions":
+                        figures[measure] = measure_instructions(system, sizes)
                     elif measure in ("roundtrip", "pss"):
                         wanted = [m for m in ("roundtrip", "pss") if m in measures]
                         session = measure_worker_session(
@@ -1111,6 +1174,8 @@ def summarize(measure, figure):
         return f"{figure.get('rate', 0):,.0f}/s"
     if measure == "spawn":
         return f"{figure['seconds'] * 1000:.1f} ms"
+    if measure == "instructions":
+        return f"{figure['instructions_per_task']:,.0f} instructions per task"
     if measure == "growth":
         return ", ".join(f"{name} {v.get('rate', 0):,.0f}/s"
                          for name, v in figure.get("cases", {}).items())

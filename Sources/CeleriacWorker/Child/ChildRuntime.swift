@@ -10,6 +10,9 @@ import Foundation
 public struct ChildOptions: Sendable {
   /// The descriptor of the socket to the supervisor.
   public static let defaultSocketFD: Int32 = 3
+  /// The descriptor of the pipe whose end-of-file tells the supervisor that the child has
+  /// exited, where the supervisor has no pidfds (open only then).
+  public static let exitPipeFD: Int32 = 4
 
   /// The socket to the supervisor.
   public var socketFD: Int32
@@ -38,6 +41,11 @@ public struct ChildOptions: Sendable {
 public enum ChildRuntime {
   /// Runs until the supervisor says `shutdown` or goes away; never returns.
   public static func run(registry: TaskRegistry, options: ChildOptions) async -> Never {
+    // The processes a task starts must not inherit the supervisor's descriptors: a copy of
+    // the exit pipe would hide the child's exit from the supervisor until they ended too.
+    for descriptor in [options.socketFD, ChildOptions.exitPipeFD] {
+      _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+    }
     dieWithParent(options)
     for signal in [SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGINT, SIGQUIT, SIGPIPE] {
       _ = celeriac_ignore_signal(signal)

@@ -41,7 +41,7 @@ final class ChildProcess {
 
   let pid: Int32
   let channel: LineChannel
-  let pidFD: Int32
+  let exitFD: Int32
   let poolName: String
   let slot: Int
   let generation: Int
@@ -63,7 +63,7 @@ final class ChildProcess {
   ) {
     self.pid = process.pid
     self.channel = LineChannel(fd: process.socketFD, sendTimeout: ChildProcess.sendTimeout)
-    self.pidFD = process.pidFD
+    self.exitFD = process.exitFD
     self.poolName = poolName
     self.slot = slot
     self.generation = generation

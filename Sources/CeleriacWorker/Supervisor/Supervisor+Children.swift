@@ -109,10 +109,10 @@ extension Supervisor {
     try? child.channel.send(SupervisorCommand.shutdown)
   }
 
-  /// Reaps every child whose pidfd became readable, handles its task as lost if it held one,
+  /// Reaps every child whose exit descriptor became readable, handles its task as lost if it held one,
   /// and decides its slot's restart.
   func reapExitedChildren(_ ready: ReadyDescriptors) {
-    for child in Array(children.all) where ready.readable.contains(child.pidFD) {
+    for child in Array(children.all) where ready.readable.contains(child.exitFD) {
       guard let status = spawner.reap(child.pid) else { continue }
       childExited(child, status: status)
     }
@@ -121,7 +121,7 @@ extension Supervisor {
   func childExited(_ child: ChildProcess, status: Int32) {
     children.remove(child)
     child.channel.close()
-    close(child.pidFD)
+    close(child.exitFD)
     probe?.post(.reaped(pid: child.pid))
     let description = describeExit(status)
     if let assignment = child.assignment {

@@ -10,7 +10,7 @@ struct ReadyDescriptors {
 }
 
 extension Supervisor {
-  /// Polls the signal pipe, every child's socket and every child's pidfd.
+  /// Polls the signal pipe, every child's socket and every child's exit descriptor.
   func waitForEvents(timeout: Duration) -> ReadyDescriptors {
     var descriptors = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
     // Broker changes matter only while a child is idle and its queue looked empty (otherwise
@@ -25,7 +25,7 @@ extension Supervisor {
     }
     for child in children.all {
       descriptors.append(pollfd(fd: child.channel.fd, events: Int16(POLLIN), revents: 0))
-      descriptors.append(pollfd(fd: child.pidFD, events: Int16(POLLIN), revents: 0))
+      descriptors.append(pollfd(fd: child.exitFD, events: Int16(POLLIN), revents: 0))
     }
     let milliseconds = Int32(clamping: max(0, timeout.wholeMilliseconds))
     let count = poll(&descriptors, nfds_t(descriptors.count), milliseconds)

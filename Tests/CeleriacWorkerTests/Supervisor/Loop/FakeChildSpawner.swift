@@ -67,7 +67,7 @@ final class FakeChildSpawner: ProcessSpawner {
     let thread = Thread { [self] in run(child) }
     thread.start()
     // The read end stands in for the pidfd (the supervisor closes it when it reaps).
-    return SpawnedProcess(pid: pid, socketFD: sockets[0], pidFD: exit.read)
+    return SpawnedProcess(pid: pid, socketFD: sockets[0], exitFD: exit.read)
   }
 
   func signal(_ pid: Int32, _ signal: Int32) {
