@@ -37,6 +37,38 @@ struct TaskResultRecordJSONTests {
     #expect(try JSONValue(parsing: written) == JSONValue(parsing: viaCodable))
   }
 
+  @Test(
+    "the stored text is exactly the writer's text of jsonValue (keys sorted)",
+    arguments: [full, minimal, progress])
+  func textMatchesTheValue(record: TaskResultRecord) {
+    #expect(record.jsonText == JSONWriter.string(record.jsonValue))
+  }
+
+  /// Every key the record may write, each alone, so that a key written out of sorted order
+  /// (or not at all) shows as a difference.
+  @Test("each optional field alone is written in its sorted place")
+  func eachFieldAlone() {
+    var records: [TaskResultRecord] = []
+    for field in 0..<9 {
+      var record = Self.minimal
+      switch field {
+      case 0: record.args = [1]
+      case 1: record.dateStarted = Date(timeIntervalSince1970: 1_799_999_999)
+      case 2: record.failure = TaskFailure(type: "E", message: "m")
+      case 3: record.headers = ["h": 1]
+      case 4: record.kwargs = ["k": 2]
+      case 5: record.name = "tasks.n"
+      case 6: record.pid = 7
+      case 7: record.queue = "q"
+      default: record.worker = "w"
+      }
+      records.append(record)
+    }
+    for record in records {
+      #expect(record.jsonText == JSONWriter.string(record.jsonValue))
+    }
+  }
+
   @Test("the stored-record reader reads both encodings", arguments: [full, minimal, progress])
   func readsBack(record: TaskResultRecord) throws {
     #expect(TaskResultRecord(jsonValue: record.jsonValue) == record)
