@@ -1,4 +1,5 @@
 import CeleriacCore
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -14,6 +15,38 @@ struct ISO8601Tests {
     #expect(
       ISO8601.format(Date(timeIntervalSince1970: Self.base)) == "2026-11-25T08:00:00.000000+00:00")
     #expect(ISO8601.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000+00:00")
+  }
+
+  /// The date and time `gmtime_r` gives for `seconds`, as the formatter writes them.
+  private static func reference(_ seconds: Int) -> String {
+    var time = time_t(seconds)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    func padded(_ value: Int32, _ width: Int) -> String {
+      let digits = String(value)
+      return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+    return "\(padded(parts.tm_year + 1900, 4))-\(padded(parts.tm_mon + 1, 2))-"
+      + "\(padded(parts.tm_mday, 2))T\(padded(parts.tm_hour, 2)):\(padded(parts.tm_min, 2)):"
+      + "\(padded(parts.tm_sec, 2))"
+  }
+
+  /// The formatter does its own calendar arithmetic: it must agree with the C library's on
+  /// leap days, century years, times before 1970 and both ends of the range.
+  @Test("the date and time agree with gmtime_r, from year 1 to year 9999")
+  func agreesWithGmtime() {
+    var seconds: [Int] = [
+      -62_135_596_800, 253_402_300_799, 0, -1, 86_399, 86_400, 951_782_400, 951_868_800,
+      -2_203_891_200, 1_709_164_800, 4_107_542_400, -86_401,
+    ]
+    var generator = SeededGenerator(seed: 8_601)
+    for _ in 0..<2_000 {
+      seconds.append(Int.random(in: -62_135_596_800...253_402_300_799, using: &generator))
+    }
+    for second in seconds {
+      let text = ISO8601.format(Date(timeIntervalSince1970: TimeInterval(second)))
+      #expect(text == Self.reference(second) + ".000000+00:00", "\(second)")
+    }
   }
 
   @Test("parses Celery's date_done to the microsecond")

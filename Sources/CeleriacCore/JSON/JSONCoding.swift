@@ -80,36 +80,58 @@ public enum ISO8601 {
       ? 0
       : min(max(raw, earliest.timeIntervalSince1970), latest.timeIntervalSince1970)
     let whole = seconds.rounded(.down)
-    let micros = Int(((seconds - whole) * 1_000_000).rounded())
-    var time = time_t(whole)
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    // By hand rather than `String(format:)`: a result is stored per task, and this is on the
-    // supervisor's thread.
-    var text = ""
-    text.reserveCapacity(32)
-    appendPadded(Int(parts.tm_year) + 1900, width: 4, to: &text)
-    text.append("-")
-    appendPadded(Int(parts.tm_mon) + 1, width: 2, to: &text)
-    text.append("-")
-    appendPadded(Int(parts.tm_mday), width: 2, to: &text)
-    text.append("T")
-    appendPadded(Int(parts.tm_hour), width: 2, to: &text)
-    text.append(":")
-    appendPadded(Int(parts.tm_min), width: 2, to: &text)
-    text.append(":")
-    appendPadded(Int(parts.tm_sec), width: 2, to: &text)
-    text.append(".")
-    appendPadded(min(max(micros, 0), 999_999), width: 6, to: &text)
-    text.append("+00:00")
-    return text
+    let micros = min(max(Int(((seconds - whole) * 1_000_000).rounded()), 0), 999_999)
+    let total = Int(whole)
+    let days = (total >= 0 ? total : total - 86_399) / 86_400
+    let secondOfDay = total - days * 86_400
+    let (year, month, day) = civilDate(daysSince1970: days)
+    // By hand into 32 bytes: a result is stored per task, on the supervisor's thread, and
+    // `gmtime_r` (which takes glibc's time zone lock) with a string per field cost ~19,000
+    // instructions a date.
+    return String(unsafeUninitializedCapacity: 32) { bytes in
+      var index = 0
+      func put(_ value: Int, width: Int) {
+        var rest = value
+        for position in stride(from: index + width - 1, through: index, by: -1) {
+          bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+          rest /= 10
+        }
+        index += width
+      }
+      func put(_ character: Unicode.Scalar) {
+        bytes[index] = UInt8(ascii: character)
+        index += 1
+      }
+      put(year, width: 4)
+      put("-")
+      put(month, width: 2)
+      put("-")
+      put(day, width: 2)
+      put("T")
+      put(secondOfDay / 3_600, width: 2)
+      put(":")
+      put(secondOfDay / 60 % 60, width: 2)
+      put(":")
+      put(secondOfDay % 60, width: 2)
+      put(".")
+      put(micros, width: 6)
+      for character in "+00:00".unicodeScalars { put(character) }
+      return index
+    }
   }
 
-  /// Appends `value` (not negative) with leading zeros up to `width` digits.
-  private static func appendPadded(_ value: Int, width: Int, to text: inout String) {
-    let digits = String(value)
-    if digits.count < width { text.append(String(repeating: "0", count: width - digits.count)) }
-    text.append(digits)
+  /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+  /// `civil_from_days`: eras of 400 years, years starting on 1 March).
+  static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+    let shifted = days + 719_468  // days since 0000-03-01
+    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+    let dayOfEra = shifted - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let shiftedMonth = (5 * dayOfYear + 2) / 153  // 0 = March
+    let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+    let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
   }
 
   /// Parses an ISO 8601 timestamp with or without fractional seconds and offset.

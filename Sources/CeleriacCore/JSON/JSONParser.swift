@@ -141,10 +141,12 @@ public struct JSONParser: ~Copyable {
 
   private mutating func parseObject() throws(JSONParseError) -> JSONValue {
     try enterContainer()
-    var fields: [String: JSONValue] = [:]
+    // The members first, then one dictionary of the right size: growing it member by member
+    // rehashed every key at each doubling (a third of parsing a Celery envelope).
+    var members: [(key: String, value: JSONValue)] = []
     if try consume(UInt8(ascii: "}")) {
       depth -= 1
-      return .object(fields)
+      return .object([:])
     }
     while true {
       guard index < bytes.count else { throw JSONParseError(.unexpectedEnd, at: index) }
@@ -155,13 +157,15 @@ public struct JSONParser: ~Copyable {
       skipWhitespace()
       try expect(UInt8(ascii: ":"))
       skipWhitespace()
-      fields[key] = try parseValue()
+      members.append((key, try parseValue()))
       skipWhitespace()
       if try consume(UInt8(ascii: "}")) { break }
       try expect(UInt8(ascii: ","))
       skipWhitespace()
     }
     depth -= 1
+    var fields = [String: JSONValue](minimumCapacity: members.count)
+    for member in members { fields[member.key] = member.value }  // a repeated key: the last
     return .object(fields)
   }
 
