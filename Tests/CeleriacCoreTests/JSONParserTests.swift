@@ -49,10 +49,25 @@ struct JSONParserTests {
     }
   }
 
-  @Test("bytes that are not UTF-8 inside a string are refused")
-  func refusesInvalidUTF8() {
-    let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]  // a truncated two-byte sequence
-    #expect(throws: JSONParseError.self) { try JSONValue(parsing: bytes) }
+  @Test(
+    "bytes that are not UTF-8 inside a string are refused, in a value or a key",
+    arguments: [
+      [0xC3, 0x28],  // a truncated two-byte sequence
+      [0xFF], [0x80],  // never valid; a lone continuation byte
+      [0xC0, 0xAF],  // an overlong "/"
+      [0xED, 0xA0, 0x80],  // a UTF-16 surrogate written as UTF-8
+      [0x61, 0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF, after ASCII
+    ] as [[UInt8]])
+  func refusesInvalidUTF8(_ inner: [UInt8]) {
+    let quoted = [0x22] + inner + [0x22]
+    for bytes in [quoted, [0x7B] + quoted + Array(#": 1}"#.utf8)] {
+      do {
+        _ = try JSONValue(parsing: bytes)
+        Issue.record("parsed \(inner)")
+      } catch {
+        #expect(error.code == .invalidUTF8, "\(inner)")
+      }
+    }
   }
 
   @Test("nesting deeper than maximumDepth is refused; at the limit it parses")
