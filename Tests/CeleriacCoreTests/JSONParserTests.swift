@@ -152,3 +152,28 @@ struct JSONParserTests {
     }
   }
 }
+
+@Suite("JSONWriter: the text it writes is JSON that means what was written")
+struct JSONWriterTests {
+  @Test(
+    "strings with escapes, control characters and multi-byte characters read back the same",
+    arguments: [
+      "plain", "", "quote \" and backslash \\", "line\nreturn\rtab\t", "\u{01}\u{08}\u{0C}\u{1F}",
+      "héllo wörld", "日本語", "emoji 😀 and \u{2028}", "mixed \"é\"\n😀\\",
+    ])
+  func stringsReadBack(_ string: String) throws {
+    var writer = JSONWriter()
+    writer.writeString(string)
+    #expect(try JSONValue(parsing: writer.text) == .string(string))
+    #expect(try JSONValue(parsing: writer.bytes) == .string(string))
+    // What Foundation reads agrees.
+    #expect(JSONParserTests.viaFoundation(writer.text) == .string(string))
+  }
+
+  @Test("random values read back the same", arguments: 0..<20)
+  func randomValuesReadBack(_ seed: Int) throws {
+    var generator = SeededGenerator(seed: UInt64(seed) + 4_000)
+    let value = JSONParserTests.randomValue(depth: 0, using: &generator)
+    #expect(try JSONValue(parsing: JSONWriter.string(value)) == value)
+  }
+}

@@ -5,41 +5,51 @@
 /// Objects passed as `JSONValue.object` are written with sorted keys (deterministic output);
 /// ordered objects are written with ``writeObject(_:)``.
 public struct JSONWriter: Sendable {
-  /// The JSON written so far.
-  public var text = ""
+  /// The UTF-8 bytes written so far. Bytes rather than a `String`: an append to an array
+  /// costs a fraction of an append to a string, and the supervisor writes a run line and a
+  /// result record for every task.
+  public private(set) var bytes: [UInt8] = []
+
+  /// The JSON written so far, as text.
+  public var text: String { String(decoding: bytes, as: UTF8.self) }
 
   /// An empty writer with room for `capacity` bytes.
   public init(capacity: Int = 512) {
-    text.reserveCapacity(capacity)
+    bytes.reserveCapacity(capacity)
+  }
+
+  /// Appends `json`, which must already be JSON (punctuation, a number, an encoded value).
+  public mutating func appendRaw(_ json: String) {
+    bytes.append(contentsOf: json.utf8)
   }
 
   /// Writes an object whose members appear in the given order.
   public mutating func writeObject(_ members: [(String, JSONValue)]) {
-    text.append("{")
+    bytes.append(UInt8(ascii: "{"))
     for (index, member) in members.enumerated() {
-      if index > 0 { text.append(", ") }
+      if index > 0 { appendRaw(", ") }
       writeString(member.0)
-      text.append(": ")
+      appendRaw(": ")
       write(member.1)
     }
-    text.append("}")
+    bytes.append(UInt8(ascii: "}"))
   }
 
   /// Writes any JSON value (object keys sorted).
   public mutating func write(_ value: JSONValue) {
     switch value {
-    case .null: text.append("null")
-    case .bool(let flag): text.append(flag ? "true" : "false")
-    case .int(let number): text.append(String(number))
+    case .null: appendRaw("null")
+    case .bool(let flag): appendRaw(flag ? "true" : "false")
+    case .int(let number): appendRaw(String(number))
     case .double(let number): writeDouble(number)
     case .string(let string): writeString(string)
     case .array(let elements):
-      text.append("[")
+      bytes.append(UInt8(ascii: "["))
       for (index, element) in elements.enumerated() {
-        if index > 0 { text.append(", ") }
+        if index > 0 { appendRaw(", ") }
         write(element)
       }
-      text.append("]")
+      bytes.append(UInt8(ascii: "]"))
     case .object(let members):
       writeObject(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
@@ -48,44 +58,44 @@ public struct JSONWriter: Sendable {
   /// Writes a number; JSON has no infinities or NaN, so those become `null`.
   public mutating func writeDouble(_ number: Double) {
     guard number.isFinite else {
-      text.append("null")
+      appendRaw("null")
       return
     }
-    text.append(number.description)
+    appendRaw(number.description)
   }
 
   /// Writes a string with the escapes JSON requires (quotes, backslashes, control characters).
+  /// Byte by byte: every byte to escape is ASCII, and the bytes of a multi-byte character
+  /// are all 0x80 or above, so they pass through unchanged.
   public mutating func writeString(_ string: String) {
-    text.append("\"")
+    bytes.append(UInt8(ascii: "\""))
     var needsEscaping = false
     for byte in string.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
       needsEscaping = true
       break
     }
     guard needsEscaping else {
-      text.append(string)
-      text.append("\"")
+      bytes.append(contentsOf: string.utf8)
+      bytes.append(UInt8(ascii: "\""))
       return
     }
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": text.append("\\\"")
-      case "\\": text.append("\\\\")
-      case "\n": text.append("\\n")
-      case "\r": text.append("\\r")
-      case "\t": text.append("\\t")
-      case "\u{08}": text.append("\\b")
-      case "\u{0C}": text.append("\\f")
+    for byte in string.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""): appendRaw("\\\"")
+      case UInt8(ascii: "\\"): appendRaw("\\\\")
+      case UInt8(ascii: "\n"): appendRaw("\\n")
+      case UInt8(ascii: "\r"): appendRaw("\\r")
+      case UInt8(ascii: "\t"): appendRaw("\\t")
+      case 0x08: appendRaw("\\b")
+      case 0x0C: appendRaw("\\f")
+      case ..<0x20:
+        let hex = String(byte, radix: 16)
+        appendRaw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
       default:
-        if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-        } else {
-          text.unicodeScalars.append(scalar)
-        }
+        bytes.append(byte)
       }
     }
-    text.append("\"")
+    bytes.append(UInt8(ascii: "\""))
   }
 
   /// The JSON text of one value.

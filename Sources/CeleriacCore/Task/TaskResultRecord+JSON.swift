@@ -34,9 +34,9 @@ extension TaskResultRecord {
     var writer = JSONWriter(capacity: 256)
     var first = true
     func key(_ name: String) {
-      writer.text.append(first ? "{\"" : ", \"")
-      writer.text.append(name)
-      writer.text.append("\": ")
+      writer.appendRaw(first ? "{\"" : ", \"")
+      writer.appendRaw(name)
+      writer.appendRaw("\": ")
       first = false
     }
     // The order of `Self.jsonKeys.sorted()`.
@@ -70,7 +70,7 @@ extension TaskResultRecord {
     }
     if let pid {
       key("pid")
-      writer.text.append(String(pid))
+      writer.appendRaw(String(pid))
     }
     if let queue {
       key("queue")
@@ -81,7 +81,7 @@ extension TaskResultRecord {
       writer.write(result)
     }
     key("retries")
-    writer.text.append(String(retries))
+    writer.appendRaw(String(retries))
     key("state")
     writer.writeString(state.rawValue)
     key("taskID")
@@ -90,7 +90,7 @@ extension TaskResultRecord {
       key("worker")
       writer.writeString(worker)
     }
-    writer.text.append("}")
+    writer.appendRaw("}")
     return writer.text
   }
 

@@ -48,12 +48,12 @@ public enum CeleryControl {
   ) -> String {
     let body = JSONWriter.string(.object([hostname: reply]))
     var writer = JSONWriter(capacity: body.utf8.count * 2 + 256)
-    writer.text.append("{\"body\": ")
+    writer.appendRaw("{\"body\": ")
     writer.writeString(Data(body.utf8).base64EncodedString())
-    writer.text.append(
+    writer.appendRaw(
       ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
     writer.writeObject([("ticket", request.ticket.map(JSONValue.string) ?? .null), ("clock", 1)])
-    writer.text.append(", \"properties\": ")
+    writer.appendRaw(", \"properties\": ")
     writer.writeObject([
       ("delivery_mode", 1),
       (
@@ -63,7 +63,7 @@ public enum CeleryControl {
       ("priority", 0), ("body_encoding", "base64"),
       ("delivery_tag", .string(UUID().uuidString.lowercased())),
     ])
-    writer.text.append("}")
+    writer.appendRaw("}")
     return writer.text
   }
 
@@ -87,19 +87,19 @@ public enum CeleryControl {
         ],
       ]))
     var writer = JSONWriter(capacity: body.utf8.count * 2 + 256)
-    writer.text.append("{\"body\": ")
+    writer.appendRaw("{\"body\": ")
     writer.writeString(Data(body.utf8).base64EncodedString())
-    writer.text.append(
+    writer.appendRaw(
       ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
     writer.writeObject([("clock", 1), ("expires", .double(expires))])
-    writer.text.append(", \"properties\": ")
+    writer.appendRaw(", \"properties\": ")
     writer.writeObject([
       ("delivery_mode", 2),
       ("delivery_info", .object(["exchange": .string(exchange), "routing_key": ""])),
       ("priority", 0), ("body_encoding", "base64"),
       ("delivery_tag", .string(UUID().uuidString.lowercased())),
     ])
-    writer.text.append("}")
+    writer.appendRaw("}")
     return writer.text
   }
 

@@ -18,12 +18,12 @@ public enum CeleryEvents {
   public static func envelope(_ body: JSONValue, routingKey: String, hostname: String) -> String {
     let text = JSONWriter.string(body)
     var writer = JSONWriter(capacity: text.utf8.count * 2 + 256)
-    writer.text.append("{\"body\": ")
+    writer.appendRaw("{\"body\": ")
     writer.writeString(Data(text.utf8).base64EncodedString())
-    writer.text.append(
+    writer.appendRaw(
       ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
     writer.writeObject([("hostname", .string(hostname))])
-    writer.text.append(", \"properties\": ")
+    writer.appendRaw(", \"properties\": ")
     writer.writeObject([
       ("delivery_mode", 1),
       (
@@ -33,7 +33,7 @@ public enum CeleryEvents {
       ("priority", 0), ("body_encoding", "base64"),
       ("delivery_tag", .string(UUID().uuidString.lowercased())),
     ])
-    writer.text.append("}")
+    writer.appendRaw("}")
     return writer.text
   }
 }

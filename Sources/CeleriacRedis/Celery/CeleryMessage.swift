@@ -136,12 +136,12 @@ public enum CeleryProtocol {
     }
 
     var writer = JSONWriter(capacity: 1_024)
-    writer.text.append("{\"body\": ")
+    writer.appendRaw("{\"body\": ")
     writer.writeString(encodedBody)
-    writer.text.append(
+    writer.appendRaw(
       ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
     writer.writeObject(headers)
-    writer.text.append(", \"properties\": ")
+    writer.appendRaw(", \"properties\": ")
     writer.writeObject([
       ("correlation_id", .string(message.id)),
       ("reply_to", .string(replyTo)),
@@ -151,7 +151,7 @@ public enum CeleryProtocol {
       ("body_encoding", "base64"),
       ("delivery_tag", .string(deliveryTag)),
     ])
-    writer.text.append("}")
+    writer.appendRaw("}")
     return writer.text
   }
 

@@ -34,16 +34,16 @@ extension SupervisorCommand {
     -> [UInt8]
   {
     var writer = JSONWriter(capacity: messageJSON.utf8.count + 96)
-    writer.text.append(#"{"type":"run","tag":"#)
+    writer.appendRaw(#"{"type":"run","tag":"#)
     writer.writeString(tag)
     if let softTimeLimit {
-      writer.text.append(#","softTimeLimit":"#)
+      writer.appendRaw(#","softTimeLimit":"#)
       writer.writeDouble(softTimeLimit)
     }
-    writer.text.append(#","message":"#)
-    writer.text.append(messageJSON)
-    writer.text.append("}\n")
-    return Array(writer.text.utf8)
+    writer.appendRaw(#","message":"#)
+    writer.appendRaw(messageJSON)
+    writer.appendRaw("}\n")
+    return writer.bytes
   }
 }
 

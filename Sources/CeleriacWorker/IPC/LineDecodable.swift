@@ -54,13 +54,13 @@ extension ChildEvent: LineEncodable {
     guard case .finished(let tag, .success(let value), let rssKiB) = self, value.isAllFinite
     else { return nil }
     var writer = JSONWriter(capacity: 128)
-    writer.text.append(#"{"type":"finished","tag":"#)
+    writer.appendRaw(#"{"type":"finished","tag":"#)
     writer.writeString(tag)
-    writer.text.append(#","outcome":{"type":"success","value":"#)
+    writer.appendRaw(#","outcome":{"type":"success","value":"#)
     writer.write(value)
-    writer.text.append(#"},"rssKiB":"#)
-    writer.text.append(String(rssKiB))
-    writer.text.append("}")
+    writer.appendRaw(#"},"rssKiB":"#)
+    writer.appendRaw(String(rssKiB))
+    writer.appendRaw("}")
     return writer.text
   }
 }
