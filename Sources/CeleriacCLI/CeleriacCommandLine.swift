@@ -33,7 +33,7 @@ public enum CeleriacCommandLine {
       ChildCommand.run(app: app, arguments: Array(arguments.dropFirst()))
     }
     do {
-      var command = try RootCommand.parseAsRoot(arguments)
+      var command = try parse(arguments)
       try command.run()
     } catch let failure as CommandFailure {
       fail(failure.description, code: failure.code)
@@ -48,6 +48,21 @@ public enum CeleriacCommandLine {
       RootCommand.exit(withError: error)
     }
     exit(0)
+  }
+
+  /// The command `arguments` name. `celeriac worker …` is parsed by `WorkerCommand` alone
+  /// when that succeeds: parsing it as a subcommand of the whole tree cost ~45 million
+  /// instructions (swift-argument-parser looks up the conformances of every option of every
+  /// subcommand at run time), about 10 ms of every worker's start. What `WorkerCommand`
+  /// refuses, `--help` included, goes through the whole tree, which words the message as
+  /// usual.
+  private static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+    if arguments.first == WorkerCommand.configuration.commandName,
+      let worker = try? WorkerCommand.parse(Array(arguments.dropFirst()))
+    {
+      return worker
+    }
+    return try RootCommand.parseAsRoot(arguments)
   }
 
   private static func fail(_ message: String, code: Int32) -> Never {

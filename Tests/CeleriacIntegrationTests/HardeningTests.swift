@@ -43,6 +43,20 @@ struct HardeningTests {
     #expect(result.stderr.contains(flag), "\(arguments): \(result.stderr)")
   }
 
+  /// `celeriac worker …` is parsed by the worker's command alone when it can be (a faster
+  /// start); what that refuses must still read as the whole command line's parser words it.
+  @Test("worker --help and an unknown worker flag read as the root command words them")
+  func workerHelpAndUnknownFlag() throws {
+    let sandbox = try Sandbox()
+    let help = try sandbox.run(["worker", "--help"])
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("USAGE: celeriac worker"), "\(help.stdout)")
+    let unknown = try sandbox.run(["worker", "--no-such-flag"])
+    #expect(unknown.status == 64)
+    #expect(unknown.stderr.contains("Unknown option '--no-such-flag'"), "\(unknown.stderr)")
+    #expect(unknown.stderr.contains("celeriac worker"), "\(unknown.stderr)")
+  }
+
   @Test("A stored message with a hostile time limit is dead-lettered with its reason")
   func hostileStoredMessage() async throws {
     let sandbox = try Sandbox()
