@@ -227,6 +227,8 @@ struct RedisServerTests {
         ("subscribe", { _ = try await client.subscribe(to: "channel") }),
         ("sendSync", { _ = try client.sendSync(["GET", "before"]) }),
         ("pipelineSync", { _ = try client.pipelineSync([["GET", "before"]]) }),
+        ("connectSync", { try client.connectSync() }),
+        ("subscribeSync", { _ = try client.subscribeSync(to: "channel") }),
       ]
       for (name, call) in calls {
         let error = await expectRedisError { try await call() }

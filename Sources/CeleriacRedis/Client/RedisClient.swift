@@ -33,7 +33,8 @@ public final class RedisClient: RedisCommandSending, Sendable {
   private let group: MultiThreadedEventLoopGroup
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
   /// Set when ``shutdown()`` begins. From then on the event loop is stopping or stopped, and a
-  /// future of that loop may never complete, so the `async` methods check this first.
+  /// future of that loop may never complete (a wait for it would hang), so every method that
+  /// waits for one checks this first.
   private let isShutDown = Atomic(false)
 
   /// The plain-socket connection that ``sendSync(_:timeout:)`` and
@@ -151,6 +152,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   /// Connects now (if not connected), blocking the calling thread.
   public func connectSync() throws {
+    try self.checkOpen()
     _ = try self.connectionFuture().wait()
   }
 
@@ -294,7 +296,8 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   /// Subscribes a new, dedicated connection to `channel`, blocking until subscribed.
   public func subscribeSync(to channel: String, pattern: Bool = false) throws -> RedisSubscription {
-    try self.subscribeFuture(to: channel, pattern: pattern).wait()
+    try self.checkOpen()
+    return try self.subscribeFuture(to: channel, pattern: pattern).wait()
   }
 
   // MARK: - Shutdown
