@@ -120,12 +120,13 @@ public struct PosixProcessSpawner: ProcessSpawner {
   }
 
   /// `descriptor`, or a close-on-exec copy of it numbered above `floor` (closing the
-  /// original) when it is not; the original if the copy fails.
+  /// original) when it is not; -1 (errno set, the original closed) if the copy fails.
   private static func moveAbove(_ floor: Int32, _ descriptor: Int32) -> Int32 {
     guard descriptor <= floor else { return descriptor }
     let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, floor + 1)
-    guard copy >= 0 else { return descriptor }
+    let failure = errno
     close(descriptor)
+    errno = failure
     return copy
   }
 
@@ -143,14 +144,17 @@ public struct PosixProcessSpawner: ProcessSpawner {
     var exitPipe: [Int32] = [-1, -1]
     if exitNotification == .pipe {
       // Neither end is ever read or written: non-blocking is as good as blocking here.
-      guard celeriac_nonblocking_pipe(&exitPipe) == 0 else {
+      // The write end above the child's descriptors, so that placing the socket cannot
+      // overwrite it (a child without it would look dead at once, with its pid still alive).
+      let made = celeriac_nonblocking_pipe(&exitPipe) == 0
+      if made { exitPipe[1] = Self.moveAbove(ChildOptions.exitPipeFD, exitPipe[1]) }
+      guard made, exitPipe[1] >= 0 else {
         let reason = Errno(rawValue: errno)
+        if made { close(exitPipe[0]) }
         close(sockets[0])
         close(sockets[1])
         throw CeleriacError(.spawnFailed, "cannot make an exit pipe: \(reason)")
       }
-      // Above the child's descriptors, so that placing the socket cannot overwrite it.
-      exitPipe[1] = Self.moveAbove(ChildOptions.exitPipeFD, exitPipe[1])
       source.append(exitPipe[1])
       target.append(ChildOptions.exitPipeFD)
     }
