@@ -60,7 +60,10 @@ let package = Package(
     ),
     .target(
       name: "Celeriac",
-      dependencies: ["CeleriacCore", "CeleriacSQLite", "CeleriacRedis"]
+      dependencies: [
+        "CeleriacCore", "CeleriacSQLite", "CeleriacRedis",
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
     ),
     .target(
       name: "CeleriacWorker",
@@ -99,7 +102,13 @@ let package = Package(
         .unsafeFlags(["-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
       ]
     ),
-    .executableTarget(name: "celeriac-bench", dependencies: ["Celeriac"]),
+    .executableTarget(
+      name: "celeriac-bench",
+      dependencies: [
+        "Celeriac",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ]),
     // Shared by the test targets only (no product depends on it): seeded randomness,
     // hostile-message generation, `waitUntil` / `waitForValue`, and the `redis-server` fixture.
     .target(name: "CeleriacTestSupport", dependencies: ["CeleriacCore"]),
@@ -118,7 +127,11 @@ let package = Package(
     .testTarget(name: "CeleriacCLITests", dependencies: ["CeleriacCLI", "CeleriacWorker"]),
     .testTarget(
       name: "CeleriacIntegrationTests",
-      dependencies: ["Celeriac", "CeleriacCore", "CeleriacRedis", "CeleriacTestSupport"]
+      dependencies: [
+        "Celeriac", "CeleriacCore", "CeleriacRedis", "CeleriacTestSupport",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ]
     ),
   ]
 )

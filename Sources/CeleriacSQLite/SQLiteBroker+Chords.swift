@@ -35,7 +35,7 @@ extension SQLiteBroker: ChordCounting {
     let encoded = SQLiteResultBackend.encode(results)
     let outcomes = try parts.map { try JSONCoding.encodeString($0.outcome) }
     let bodies = try parts.map { try JSONCoding.encodeString($0.chord) }
-    let token = UUID().uuidString.lowercased()
+    let token = UUID().lowercasedText
     let held = try self.held(tags)
     let completed = try store.write(
       "store results and count chord parts", unavailable: .brokerUnavailable
@@ -120,7 +120,7 @@ extension SQLiteBroker: ChordCounting {
   /// Takes over claimed chords nobody finished for `age`, and forgets expired finished ones.
   public func takeOverAbandonedChords(olderThan age: Duration) throws -> [CompletedChord] {
     let now = unixNow()
-    let token = UUID().uuidString.lowercased()
+    let token = UUID().lowercasedText
     return try store.write("take over abandoned chords", unavailable: .brokerUnavailable) { db in
       try db.execute(sql: "DELETE FROM chords WHERE expires < ?", arguments: [now])
       let stale = try Row.fetchAll(

@@ -99,7 +99,7 @@ extension SQLiteBroker: RemoteControlling {
     let limit = min(
       max(limit ?? ControlBroadcastLimits.maximumReplies, 1), ControlBroadcastLimits.maximumReplies)
     var outgoing = request
-    let ticket = UUID().uuidString.lowercased()
+    let ticket = UUID().lowercasedText
     outgoing.ticket = ticket
     let json = try SQLiteControlChannel.encode(outgoing)
     let requestID = try store.write("send remote control", unavailable: .brokerUnavailable) { db in

@@ -36,7 +36,7 @@ public struct MessageMutator {
   /// The next task id this mutator hands out.
   private mutating func nextID() -> String {
     counter += 1
-    return "fuzz-\(counter)-\(UUID().uuidString.lowercased().prefix(8))"
+    return "fuzz-\(counter)-\(UUID().lowercasedText.prefix(8))"
   }
 
   private mutating func pick<T>(_ values: [T]) -> T {

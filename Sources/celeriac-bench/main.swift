@@ -1,5 +1,7 @@
 import Celeriac
 import Foundation
+import NIOCore
+import NIOPosix
 
 // The producer side of `Scripts/bench`: Celeriac's Swift API timed in one process, so that no
 // process start-up is counted. Prints one JSON object on standard output.
@@ -20,6 +22,11 @@ import Foundation
 //       N × `app.send("tasks.noop")` from one long-lived producer, pausing while the queue
 //       holds more than B (default 20,000); prints {"sent", "rss_kib"} every R sends
 //       (default 100,000), for Scripts/soak.
+//
+// Every mode takes `--executor nio`: NIO's event loops are installed as Swift's global executor
+// and the app's Redis producer shares them (`CeleriacApp(eventLoopGroup:)`), as a Hummingbird or
+// Vapor server configured for it runs; it needs a build without `--static-swift-stdlib`. The
+// default is Swift's own pool and a producer thread.
 
 struct Options {
   var mode = ""
@@ -30,6 +37,7 @@ struct Options {
   var timeout = 30.0
   var report = 100_000
   var backlog = 20_000
+  var executor = "default"
 
   static func parse(_ arguments: [String]) -> Options {
     var options = Options()
@@ -46,6 +54,9 @@ struct Options {
       case "--timeout": options.timeout = Double(value) ?? 30
       case "--report": options.report = max(1, Int(value) ?? 100_000)
       case "--backlog": options.backlog = max(1, Int(value) ?? 20_000)
+      case "--executor":
+        guard ["default", "nio"].contains(value) else { usage("--executor is default or nio") }
+        options.executor = value
       default: usage("unknown flag \(flag)")
       }
     }
@@ -175,9 +186,18 @@ func run(_ options: Options, app: CeleriacApp) async throws {
 }
 
 let options = Options.parse(CommandLine.arguments)
+let onNIO =
+  options.executor == "nio"
+  && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+if options.executor == "nio" && !onNIO {
+  usage(
+    "NIO's loops could not take over the executor: that needs a dynamically linked Swift runtime"
+      + " (--static-swift-stdlib hides the hook it sets)")
+}
 let app = CeleriacApp(
   name: "celeriac-bench",
-  configuration: CeleriacConfiguration(brokerURL: options.broker, backendURL: options.backend))
+  configuration: CeleriacConfiguration(brokerURL: options.broker, backendURL: options.backend),
+  eventLoopGroup: onNIO ? MultiThreadedEventLoopGroup.singleton : nil)
 
 do {
   try await run(options, app: app)

@@ -160,6 +160,7 @@ struct JSONWriterTests {
     arguments: [
       "plain", "", "quote \" and backslash \\", "line\nreturn\rtab\t", "\u{01}\u{08}\u{0C}\u{1F}",
       "héllo wörld", "日本語", "emoji 😀 and \u{2028}", "mixed \"é\"\n😀\\",
+      "\"at the start", "at the end\\", "\n", "\"\"", "a\u{1F}b\u{7F}c",
     ])
   func stringsReadBack(_ string: String) throws {
     var writer = JSONWriter()
@@ -175,5 +176,32 @@ struct JSONWriterTests {
     var generator = SeededGenerator(seed: UInt64(seed) + 4_000)
     let value = JSONParserTests.randomValue(depth: 0, using: &generator)
     #expect(try JSONValue(parsing: JSONWriter.string(value)) == value)
+  }
+
+  @Test(
+    "integers are written as Swift writes them, at both ends of the range",
+    arguments: [0, 1, -1, 9, 10, -10, 99, 100, 1_234_567_890, Int64.max, Int64.min, Int64.min + 1])
+  func integers(_ number: Int64) throws {
+    var writer = JSONWriter()
+    writer.writeInteger(number)
+    #expect(writer.text == String(number))
+    #expect(try JSONValue(parsing: writer.bytes) == .int(number))
+  }
+}
+
+@Suite("UUID.lowercasedText")
+struct UUIDTextTests {
+  @Test("is uuidString lowercased, for the nil and max UUIDs and 2,000 random ones")
+  func matchesFoundation() {
+    let fixed = [
+      UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+      UUID(
+        uuid: (
+          255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255
+        )),
+    ]
+    for uuid in fixed + (0..<2_000).map({ _ in UUID() }) {
+      #expect(uuid.lowercasedText == uuid.uuidString.lowercased())
+    }
   }
 }

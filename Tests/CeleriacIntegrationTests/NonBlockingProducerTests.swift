@@ -3,6 +3,8 @@ import CeleriacRedis
 import CeleriacSQLite
 import CeleriacTestSupport
 import Foundation
+import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -21,17 +23,20 @@ final class ProducerFixture: @unchecked Sendable {
   private let sandbox: Sandbox
   private let redis: RedisTestServer?
 
-  init(_ kind: ProducerBroker) async throws {
+  init(_ kind: ProducerBroker, eventLoopGroup: (any EventLoopGroup)? = nil) async throws {
     sandbox = try Sandbox()
     switch kind {
     case .sqlite:
       redis = nil
-      app = CeleriacApp(configuration: CeleriacConfiguration(brokerURL: sandbox.brokerURL))
+      app = CeleriacApp(
+        configuration: CeleriacConfiguration(brokerURL: sandbox.brokerURL),
+        eventLoopGroup: eventLoopGroup)
     case .redis:
       let server = try await RedisTestServer.started(directory: sandbox.directory)
       redis = server
       app = CeleriacApp(
-        configuration: CeleriacConfiguration(brokerURL: server.url(0), backendURL: server.url(1)))
+        configuration: CeleriacConfiguration(brokerURL: server.url(0), backendURL: server.url(1)),
+        eventLoopGroup: eventLoopGroup)
     }
   }
 
@@ -186,5 +191,37 @@ struct NonBlockingProducerTests {
     #expect(try await handle.state() == .success)
     #expect(try await fixture.app.result(for: handle.id).get(timeout: .seconds(5)) == 7)
     await fixture.app.shutdown()
+  }
+
+  @Test(
+    "an app given an event loop group keeps its Redis producer on one loop of it and leaves the group running at shutdown"
+  )
+  func producerOnAGivenEventLoopGroup() async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    let fixture = try await ProducerFixture(.redis, eventLoopGroup: group)
+    let app = fixture.app
+    let handles = try await withThrowingTaskGroup(of: AsyncResult.self) { tasks in
+      for index in 0..<50 {
+        tasks.addTask { try await app.send("tasks.echo", args: [.int(Int64(index))]) }
+      }
+      var handles: [AsyncResult] = []
+      for try await handle in tasks { handles.append(handle) }
+      return handles
+    }
+    let values = handles.map { _ in JSONValue.int(Int64.random(in: 0..<1_000)) }
+    try await fixture.complete(handles, values: values)
+    for (handle, value) in zip(handles, values) {
+      #expect(try await handle.get(timeout: .seconds(10)) == value)
+    }
+    // The publisher and the reader share one loop, and it is one of the group's.
+    let channels = try app.producerChannels()
+    let publisher = try #require(channels.publisher as? RedisAsyncPublisher)
+    let reader = try #require(channels.results as? RedisAsyncResultReader)
+    #expect(publisher.eventLoop === reader.eventLoop)
+    #expect(group.makeIterator().contains { $0 === publisher.eventLoop })
+    await app.shutdown()
+    // The group is the caller's: still running after the app let go of its connections.
+    #expect(try await group.next().submit { 42 }.get() == 42)
+    try await group.shutdownGracefully()
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// A Celeriac application: the registered tasks plus where to send them.
@@ -15,6 +16,9 @@ import Synchronization
 public final class CeleriacApp: Sendable {
   /// The app's name, shown in logs.
   public let name: String
+  /// The event loops the non-blocking Redis producer (`send`, `AsyncResult`) runs its
+  /// connections on; `nil`: a thread of its own for each. See ``init(name:configuration:eventLoopGroup:)``.
+  public let eventLoopGroup: (any EventLoopGroup)?
   private let state: Mutex<State>
   /// The entries declared with `schedule(...)` (see `CeleriacApp+Schedule.swift`).
   let scheduledEntries = Mutex<[ScheduleEntry]>([])
@@ -28,11 +32,22 @@ public final class CeleriacApp: Sendable {
   }
 
   /// Creates an app; the configuration defaults to the environment's.
+  ///
+  /// - Parameter eventLoopGroup: where the non-blocking Redis producer keeps its connections.
+  ///   Give a server's group (Hummingbird's and Vapor's default is
+  ///   `MultiThreadedEventLoopGroup.singleton`) to share its threads instead of starting one.
+  ///   When NIO's loops also run Swift's tasks
+  ///   (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`
+  ///   at the top of `main`), a send from a request handler then needs no thread switch: the
+  ///   reply resumes the handler on the loop that read it. `nil` (the default): a thread of the
+  ///   producer's own. SQLite does not use it.
   public init(
     name: String = "celeriac",
-    configuration: CeleriacConfiguration = .fromEnvironment()
+    configuration: CeleriacConfiguration = .fromEnvironment(),
+    eventLoopGroup: (any EventLoopGroup)? = nil
   ) {
     self.name = name
+    self.eventLoopGroup = eventLoopGroup
     self.state = Mutex(State(configuration: configuration))
   }
 
@@ -82,7 +97,7 @@ public final class CeleriacApp: Sendable {
     let connection = try connection()
     return state.withLock { state in
       if let channels = state.channels { return channels }
-      let channels = ProducerChannels(for: connection)
+      let channels = ProducerChannels(for: connection, eventLoopGroup: eventLoopGroup)
       state.channels = channels
       return channels
     }
@@ -166,7 +181,7 @@ public final class CeleriacApp: Sendable {
   ) -> TaskMessage {
     let defaults = registry[name]?.defaults ?? TaskDefaults()
     let eta = options.eta ?? options.countdown.map { Date().addingTimeInterval($0.seconds) }
-    let id = options.taskID ?? UUID().uuidString.lowercased()
+    let id = options.taskID ?? UUID().lowercasedText
     return TaskMessage(
       id: id, name: name, args: args, kwargs: kwargs, queue: options.queue ?? defaults.queue,
       eta: eta, expires: options.expires, timeLimit: options.timeLimit ?? defaults.timeLimit,

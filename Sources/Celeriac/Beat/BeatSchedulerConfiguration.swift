@@ -51,7 +51,7 @@ public struct BeatSchedulerConfiguration: Sendable, Equatable {
   /// A fresh holder id: `host.pid.random`.
   public static func makeHolder() -> String {
     let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init)
-    let random = UUID().uuidString.lowercased().prefix(8)
+    let random = UUID().lowercasedText.prefix(8)
     return "\(host ?? "localhost").\(getpid()).\(random)"
   }
 }

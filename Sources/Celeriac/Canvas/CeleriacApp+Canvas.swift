@@ -18,7 +18,7 @@ extension CeleriacApp {
     try CanvasValidation.check(
       steps.enumerated().map { ($1, "step \($0 + 1) of the chain") })
     try refuseEager("a chain")
-    let ids = steps.map { $0.options.taskID ?? UUID().uuidString.lowercased() }
+    let ids = steps.map { $0.options.taskID ?? UUID().lowercasedText }
     var message = makeMessage(first, id: ids[0])
     let rest = zip(steps, ids).dropFirst().map { step, id in
       step.celeryJSON(id: id, defaultQueue: queue(ofTask:))
@@ -47,9 +47,9 @@ extension CeleriacApp {
     try CanvasValidation.check(
       members.enumerated().map { ($1, "member \($0 + 1) of the group") })
     try refuseEager("a group")
-    let groupID = UUID().uuidString.lowercased()
+    let groupID = UUID().lowercasedText
     let messages = members.enumerated().map { index, member in
-      var message = makeMessage(member, id: member.options.taskID ?? UUID().uuidString.lowercased())
+      var message = makeMessage(member, id: member.options.taskID ?? UUID().lowercasedText)
       message.groupID = groupID
       message.groupIndex = index
       return message
@@ -89,12 +89,12 @@ extension CeleriacApp {
         "chords need a broker that counts their parts where results are stored (Redis as broker and backend on one server)"
       )
     }
-    let groupID = UUID().uuidString.lowercased()
-    let bodyID = body.options.taskID ?? UUID().uuidString.lowercased()
+    let groupID = UUID().lowercasedText
+    let bodyID = body.options.taskID ?? UUID().lowercasedText
     let bodyJSON = try Self.checked(
       body.celeryJSON(id: bodyID, groupID: groupID, defaultQueue: queue(ofTask:)))
     let messages = header.enumerated().map { index, part in
-      var message = makeMessage(part, id: part.options.taskID ?? UUID().uuidString.lowercased())
+      var message = makeMessage(part, id: part.options.taskID ?? UUID().lowercasedText)
       message.groupID = groupID
       message.groupIndex = index
       var workflow = message.workflow ?? TaskWorkflow()

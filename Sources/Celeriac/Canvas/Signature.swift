@@ -67,6 +67,6 @@ public struct Signature: Sendable {
 
   /// The signature as Celery writes it, with its own task id or a new one.
   func celeryJSON(defaultQueue: (String) -> String) -> JSONValue {
-    celeryJSON(id: options.taskID ?? UUID().uuidString.lowercased(), defaultQueue: defaultQueue)
+    celeryJSON(id: options.taskID ?? UUID().lowercasedText, defaultQueue: defaultQueue)
   }
 }

@@ -1,6 +1,7 @@
 import CeleriacCore
 import CeleriacRedis
 import CeleriacSQLite
+import NIOCore
 
 /// The non-blocking halves of an app's ``Connection``: where `send` publishes and where
 /// `AsyncResult` reads, each chosen for the kind of broker and backend.
@@ -8,8 +9,9 @@ import CeleriacSQLite
 /// - SQLite: the connection's own broker and backend, driven from their own threads
 ///   (``SQLiteAsyncPublisher``, ``SQLiteAsyncResultReader``).
 /// - Redis: NIO connections of their own, shared by every concurrent caller and pipelined
-///   (``RedisAsyncPublisher``, ``RedisAsyncResultReader``); the connection's blocking sockets
-///   stay free for synchronous callers.
+///   (``RedisAsyncPublisher``, ``RedisAsyncResultReader``), both on one loop of the app's
+///   event loop group when it has one; the connection's blocking sockets stay free for
+///   synchronous callers.
 /// - Anything else: the blocking call on a dedicated queue (``OffloadedPublisher``,
 ///   ``OffloadedResultReader``).
 public struct ProducerChannels: Sendable {
@@ -24,16 +26,20 @@ public struct ProducerChannels: Sendable {
     self.results = results
   }
 
-  /// The channels for `connection`'s broker and backend.
-  public init(for connection: Connection) {
+  /// The channels for `connection`'s broker and backend; Redis connections go on one loop of
+  /// `eventLoopGroup` (`nil`: a thread of their own each).
+  public init(for connection: Connection, eventLoopGroup: (any EventLoopGroup)? = nil) {
+    let loop = eventLoopGroup?.any()
     switch connection.broker {
     case let broker as SQLiteBroker: publisher = SQLiteAsyncPublisher(broker: broker)
-    case let broker as RedisBroker: publisher = RedisAsyncPublisher(url: broker.url)
+    case let broker as RedisBroker:
+      publisher = RedisAsyncPublisher(url: broker.url, eventLoop: loop)
     default: publisher = OffloadedPublisher(broker: connection.broker)
     }
     switch connection.backend {
     case let backend as SQLiteResultBackend: results = SQLiteAsyncResultReader(backend: backend)
-    case let backend as RedisResultBackend: results = RedisAsyncResultReader(url: backend.url)
+    case let backend as RedisResultBackend:
+      results = RedisAsyncResultReader(url: backend.url, eventLoop: loop)
     default: results = OffloadedResultReader(backend: connection.backend)
     }
   }

@@ -18,18 +18,51 @@ public struct JSONWriter: Sendable {
     bytes.reserveCapacity(capacity)
   }
 
-  /// Appends `json`, which must already be JSON (punctuation, a number, an encoded value).
-  public mutating func appendRaw(_ json: String) {
-    bytes.append(contentsOf: json.utf8)
+  /// Appends `json`, a literal that must already be JSON (punctuation, a fixed key, `null`).
+  ///
+  /// A `StaticString`: its bytes are in the binary, so a short one is appended byte by byte,
+  /// with no string to open (a producer appends about 70 of these per message).
+  public mutating func appendRaw(_ json: StaticString) {
+    json.withUTF8Buffer { literal in
+      if literal.count <= 8 {
+        for byte in literal { bytes.append(byte) }
+      } else {
+        bytes.append(contentsOf: literal)
+      }
+    }
+  }
+
+  /// Appends `json`, text that must already be JSON (an encoded value, a number's digits).
+  public mutating func appendRaw(contentsOf json: String) {
+    // Through the contiguous bytes: a copy of a buffer, where appending the `utf8` view went
+    // through the generic sequence path (a few hundred instructions per call).
+    var json = json
+    json.withUTF8 { bytes.append(contentsOf: $0) }
+  }
+
+  /// Writes an integer in decimal, straight into the bytes (no `String` in between).
+  public mutating func writeInteger(_ number: Int64) {
+    if number < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = number.magnitude
+    // 20 digits hold UInt64.max (Int64.min's magnitude is 19 digits).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+      var start = digits.count
+      repeat {
+        start -= 1
+        digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+      } while magnitude > 0
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+    }
   }
 
   /// Writes an object whose members appear in the given order.
   public mutating func writeObject(_ members: [(String, JSONValue)]) {
     bytes.append(UInt8(ascii: "{"))
     for (index, member) in members.enumerated() {
-      if index > 0 { appendRaw(", ") }
+      if index > 0 { appendSeparator() }
       writeString(member.0)
-      appendRaw(": ")
+      appendKeySeparator()
       write(member.1)
     }
     bytes.append(UInt8(ascii: "}"))
@@ -40,19 +73,39 @@ public struct JSONWriter: Sendable {
     switch value {
     case .null: appendRaw("null")
     case .bool(let flag): appendRaw(flag ? "true" : "false")
-    case .int(let number): appendRaw(String(number))
+    case .int(let number): writeInteger(number)
     case .double(let number): writeDouble(number)
     case .string(let string): writeString(string)
     case .array(let elements):
       bytes.append(UInt8(ascii: "["))
       for (index, element) in elements.enumerated() {
-        if index > 0 { appendRaw(", ") }
+        if index > 0 { appendSeparator() }
         write(element)
       }
       bytes.append(UInt8(ascii: "]"))
     case .object(let members):
-      writeObject(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      bytes.append(UInt8(ascii: "{"))
+      for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+        if index > 0 { appendSeparator() }
+        writeString(member.key)
+        appendKeySeparator()
+        write(member.value)
+      }
+      bytes.append(UInt8(ascii: "}"))
     }
+  }
+
+  /// `, ` between members and elements, two bytes appended as bytes: the writer's most
+  /// frequent append, not worth a buffer copy.
+  private mutating func appendSeparator() {
+    bytes.append(UInt8(ascii: ","))
+    bytes.append(UInt8(ascii: " "))
+  }
+
+  /// `: ` between a key and its value.
+  private mutating func appendKeySeparator() {
+    bytes.append(UInt8(ascii: ":"))
+    bytes.append(UInt8(ascii: " "))
   }
 
   /// Writes a number; JSON has no infinities or NaN, so those become `null`.
@@ -61,25 +114,26 @@ public struct JSONWriter: Sendable {
       appendRaw("null")
       return
     }
-    appendRaw(number.description)
+    appendRaw(contentsOf: number.description)
   }
 
   /// Writes a string with the escapes JSON requires (quotes, backslashes, control characters).
   /// Byte by byte: every byte to escape is ASCII, and the bytes of a multi-byte character
-  /// are all 0x80 or above, so they pass through unchanged.
+  /// are all 0x80 or above, so they pass through unchanged; the runs between escapes are
+  /// copied whole.
   public mutating func writeString(_ string: String) {
+    var string = string
+    string.withUTF8 { writeQuoted($0) }
+  }
+
+  private mutating func writeQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
     bytes.append(UInt8(ascii: "\""))
-    var needsEscaping = false
-    for byte in string.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-      needsEscaping = true
-      break
-    }
-    guard needsEscaping else {
-      bytes.append(contentsOf: string.utf8)
-      bytes.append(UInt8(ascii: "\""))
-      return
-    }
-    for byte in string.utf8 {
+    var runStart = 0
+    for index in 0..<utf8.count {
+      let byte = utf8[index]
+      guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+      runStart = index + 1
       switch byte {
       case UInt8(ascii: "\""): appendRaw("\\\"")
       case UInt8(ascii: "\\"): appendRaw("\\\\")
@@ -88,13 +142,14 @@ public struct JSONWriter: Sendable {
       case UInt8(ascii: "\t"): appendRaw("\\t")
       case 0x08: appendRaw("\\b")
       case 0x0C: appendRaw("\\f")
-      case ..<0x20:
-        let hex = String(byte, radix: 16)
-        appendRaw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
       default:
-        bytes.append(byte)
+        let hex = String(byte, radix: 16)
+        appendRaw("\\u")
+        for _ in hex.count..<4 { bytes.append(UInt8(ascii: "0")) }
+        appendRaw(contentsOf: hex)
       }
     }
+    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
     bytes.append(UInt8(ascii: "\""))
   }
 

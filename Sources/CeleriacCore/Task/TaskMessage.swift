@@ -48,7 +48,7 @@ public struct TaskMessage: Codable, Sendable, Equatable {
 
   /// Creates a message; the id defaults to a fresh UUID.
   public init(
-    id: String = UUID().uuidString.lowercased(), name: String, args: [JSONValue] = [],
+    id: String = UUID().lowercasedText, name: String, args: [JSONValue] = [],
     kwargs: [String: JSONValue] = [:], queue: String = TaskOptions.defaultQueue,
     eta: Date? = nil, expires: Date? = nil, retries: Int = 0,
     timeLimit: TimeLimits = TimeLimits(), options: TaskOptions = TaskOptions(),

@@ -33,7 +33,7 @@ extension TaskResultRecord {
   public var jsonText: String {
     var writer = JSONWriter(capacity: 256)
     var first = true
-    func key(_ name: String) {
+    func key(_ name: StaticString) {
       writer.appendRaw(first ? "{\"" : ", \"")
       writer.appendRaw(name)
       writer.appendRaw("\": ")
@@ -70,7 +70,7 @@ extension TaskResultRecord {
     }
     if let pid {
       key("pid")
-      writer.appendRaw(String(pid))
+      writer.writeInteger(Int64(pid))
     }
     if let queue {
       key("queue")
@@ -81,7 +81,7 @@ extension TaskResultRecord {
       writer.write(result)
     }
     key("retries")
-    writer.appendRaw(String(retries))
+    writer.writeInteger(Int64(retries))
     key("state")
     writer.writeString(state.rawValue)
     key("taskID")

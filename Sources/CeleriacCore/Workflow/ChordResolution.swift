@@ -36,7 +36,7 @@ public struct ChordResolution: Sendable, Equatable {
     if let failed = parts.first(where: { $0.state != .success }) {
       let reason =
         "Dependency \(failed.taskID) raised \(Self.pythonRepr(failed.failure, state: failed.state))"
-      let id = bodyID ?? UUID().uuidString.lowercased()
+      let id = bodyID ?? UUID().lowercasedText
       records.append(Self.chordError(id, name: signature.task, reason))
       // The errbacks are called as for a failed body: the body's id before their arguments.
       if var failedBody = try? signature.message(
@@ -58,7 +58,7 @@ public struct ChordResolution: Sendable, Equatable {
     } catch {
       records.append(
         Self.chordError(
-          bodyID ?? UUID().uuidString.lowercased(), name: signature.task,
+          bodyID ?? UUID().lowercasedText, name: signature.task,
           "chord body: \(error.message)"))
     }
   }

@@ -66,7 +66,7 @@ public struct TaskSignature: Sendable, Equatable {
     parentResult: JSONValue?, parent: TaskMessage, chain: [JSONValue]?, defaultQueue: String,
     now: Date = Date()
   ) throws(CeleriacError) -> TaskMessage {
-    let id = options["task_id"]?.stringValue ?? UUID().uuidString.lowercased()
+    let id = options["task_id"]?.stringValue ?? UUID().lowercasedText
     let queue =
       options["queue"]?.stringValue ?? options["routing_key"]?.stringValue ?? defaultQueue
     var message = TaskMessage(

@@ -28,7 +28,7 @@ public final class RedisBeatStore: BeatStore {
   private let broker: RedisBroker
   private let scripts: ScriptRunner
   private let origin: String
-  private let replyTo = UUID().uuidString.lowercased()
+  private let replyTo = UUID().lowercasedText
 
   /// Beat's state on the broker's server and database.
   public init(broker: RedisBroker) {

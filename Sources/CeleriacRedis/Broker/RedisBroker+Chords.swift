@@ -66,7 +66,7 @@ extension RedisBroker: ChordCounting {
     publishing messages: [TaskMessage], results: [TaskResultRecord], expiresIn: Duration?,
     acknowledging tags: [DeliveryTag], chordParts parts: [ChordPart]
   ) throws -> [CompletedChord] {
-    let token = UUID().uuidString.lowercased()
+    let token = UUID().lowercasedText
     let expiry = expiresIn.map { max(1, Int($0.seconds.rounded(.up))) } ?? 0
     let now = Date().timeIntervalSince1970
     let counting: [[any RESPArgument]] = parts.map { part in
@@ -153,7 +153,7 @@ extension RedisBroker: ChordCounting {
   /// Takes over chords claimed more than `age` ago and still not finished.
   public func takeOverAbandonedChords(olderThan age: Duration) throws -> [CompletedChord] {
     let now = Date().timeIntervalSince1970
-    let token = UUID().uuidString.lowercased()
+    let token = UUID().lowercasedText
     let reply = try perform("take over abandoned chords") {
       try client.sendSync([
         "EVAL", ChordScripts.takeOver, 1, CeleryChord.completedKey, resultDatabase,

@@ -96,8 +96,8 @@ public final class RedisBroker: Broker {
     self.scripts = ScriptRunner(client: client)
     let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init)
     self.origin = "gen\(getpid())@\(host ?? "localhost")"
-    self.replyTo = UUID().uuidString.lowercased()
-    self.tagPrefix = String(UUID().uuidString.lowercased().prefix(8)) + "."
+    self.replyTo = UUID().lowercasedText
+    self.tagPrefix = String(UUID().lowercasedText.prefix(8)) + "."
   }
 
   /// A broker on a `redis://` or `rediss://` URL, committing results to `resultDatabase`.

@@ -15,8 +15,8 @@ extension RedisBroker {
     let timeout = min(max(timeout, .zero), ControlBroadcastLimits.maximumTimeout)
     let limit = min(
       max(limit ?? ControlBroadcastLimits.maximumReplies, 1), ControlBroadcastLimits.maximumReplies)
-    let oid = UUID().uuidString.lowercased()
-    let ticket = UUID().uuidString.lowercased()
+    let oid = UUID().lowercasedText
+    let ticket = UUID().lowercasedText
     let address = ControlReplyAddress(exchange: CeleryControl.replyExchange, routingKey: oid)
     var outgoing = request
     outgoing.ticket = ticket

@@ -61,7 +61,7 @@ public enum CeleryControl {
         .object(["exchange": .string(address.exchange), "routing_key": .string(address.routingKey)])
       ),
       ("priority", 0), ("body_encoding", "base64"),
-      ("delivery_tag", .string(UUID().uuidString.lowercased())),
+      ("delivery_tag", .string(UUID().lowercasedText)),
     ])
     writer.appendRaw("}")
     return writer.text
@@ -97,7 +97,7 @@ public enum CeleryControl {
       ("delivery_mode", 2),
       ("delivery_info", .object(["exchange": .string(exchange), "routing_key": ""])),
       ("priority", 0), ("body_encoding", "base64"),
-      ("delivery_tag", .string(UUID().uuidString.lowercased())),
+      ("delivery_tag", .string(UUID().lowercasedText)),
     ])
     writer.appendRaw("}")
     return writer.text

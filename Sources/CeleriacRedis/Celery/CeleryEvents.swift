@@ -31,7 +31,7 @@ public enum CeleryEvents {
         .object(["exchange": .string(exchange), "routing_key": .string(routingKey)])
       ),
       ("priority", 0), ("body_encoding", "base64"),
-      ("delivery_tag", .string(UUID().uuidString.lowercased())),
+      ("delivery_tag", .string(UUID().lowercasedText)),
     ])
     writer.appendRaw("}")
     return writer.text

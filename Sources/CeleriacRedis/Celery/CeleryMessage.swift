@@ -90,70 +90,126 @@ public enum CeleryProtocol {
   ///   - deliveryTag: the `delivery_tag` property (a fresh UUID by default).
   public static func encode(
     _ message: TaskMessage, redeliveries: Int = 0, origin: String, replyTo: String,
-    deliveryTag: String = UUID().uuidString.lowercased()
+    deliveryTag: String = UUID().lowercasedText
   ) -> String {
-    let arguments: String = JSONWriter.string(.array(message.args))
-    let keywordArguments: String = JSONWriter.string(.object(message.kwargs))
-    let bodyText = "[\(arguments), \(keywordArguments), \(embed(message.workflow))]"
-    let encodedBody = Data(bodyText.utf8).base64EncodedString()
+    var body = JSONWriter(capacity: 256)
+    body.appendRaw("[")
+    body.write(.array(message.args))
+    body.appendRaw(", ")
+    body.write(.object(message.kwargs))
+    body.appendRaw(", ")
+    body.appendRaw(contentsOf: embed(message.workflow))
+    body.appendRaw("]")
+    let encodedBody = Data(body.bytes).base64EncodedString()
 
-    var headers: [(String, JSONValue)] = [
-      ("lang", "py"),
-      ("task", .string(message.name)),
-      ("id", .string(message.id)),
-      ("shadow", .null),
-      ("eta", message.eta.map { .string(ISO8601.format($0)) } ?? .null),
-      ("expires", message.expires.map { .string(ISO8601.format($0)) } ?? .null),
-      ("group", message.groupID.map(JSONValue.string) ?? .null),
-      ("group_index", message.groupIndex.map { .int(Int64($0)) } ?? .null),
-      ("retries", .int(Int64(message.retries))),
-      ("timelimit", .array([number(message.timeLimit.hard), number(message.timeLimit.soft)])),
-      ("root_id", .string(message.rootID ?? message.id)),
-      ("parent_id", message.parentID.map(JSONValue.string) ?? .null),
-      ("argsrepr", .string(PythonRepr.arguments(message.args))),
-      ("kwargsrepr", .string(PythonRepr.keywordArguments(message.kwargs))),
-      ("origin", .string(origin)),
-      ("ignore_result", .bool(message.options.ignoreResult)),
-      ("replaced_task_nesting", 0),
-      ("stamped_headers", .null),
-      ("stamps", .object([:])),
-    ]
-    let options = message.options
-    let defaults = TaskOptions()
-    if options.acksLate != defaults.acksLate { headers.append((Header.acksLate, .bool(true))) }
-    if options.rejectOnWorkerLost != defaults.rejectOnWorkerLost {
-      headers.append((Header.rejectOnWorkerLost, .bool(options.rejectOnWorkerLost)))
-    }
-    if options.maxRedeliveries != defaults.maxRedeliveries {
-      headers.append((Header.maxRedeliveries, .int(Int64(options.maxRedeliveries))))
-    }
-    if let key = message.idempotencyKey { headers.append((Header.idempotencyKey, .string(key))) }
-    if redeliveries > 0 { headers.append((Header.redeliveries, .int(Int64(redeliveries)))) }
-    let known = Set(headers.map(\.0))
-    for (key, value) in (message.headers ?? [:]).sorted(by: { $0.key < $1.key })
-    where !known.contains(key) {
-      headers.append((key, value))
-    }
-
+    // Written member by member, in Celery's order, straight into one buffer: building the
+    // headers as an array of `JSONValue` members first cost a third of a producer's send in
+    // allocations and releases.
     var writer = JSONWriter(capacity: 1_024)
+    func member(_ key: StaticString) {
+      writer.appendRaw(", \"")
+      writer.appendRaw(key)  // Fixed ASCII names, nothing to escape.
+      writer.appendRaw("\": ")
+    }
+    func string(_ value: String?) {
+      if let value { writer.writeString(value) } else { writer.appendRaw("null") }
+    }
+    func date(_ value: Date?) { string(value.map(ISO8601.format)) }
+
     writer.appendRaw("{\"body\": ")
     writer.writeString(encodedBody)
     writer.appendRaw(
-      ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": ")
-    writer.writeObject(headers)
-    writer.appendRaw(", \"properties\": ")
-    writer.writeObject([
-      ("correlation_id", .string(message.id)),
-      ("reply_to", .string(replyTo)),
-      ("delivery_mode", 2),
-      ("delivery_info", .object(["exchange": "", "routing_key": .string(message.queue)])),
-      ("priority", .int(Int64(message.priority ?? TaskPriority.defaultValue))),
-      ("body_encoding", "base64"),
-      ("delivery_tag", .string(deliveryTag)),
-    ])
-    writer.appendRaw("}")
+      ", \"content-encoding\": \"utf-8\", \"content-type\": \"application/json\", \"headers\": "
+    )
+    writer.appendRaw("{\"lang\": \"py\"")
+    member("task")
+    writer.writeString(message.name)
+    member("id")
+    writer.writeString(message.id)
+    member("shadow")
+    writer.appendRaw("null")
+    member("eta")
+    date(message.eta)
+    member("expires")
+    date(message.expires)
+    member("group")
+    string(message.groupID)
+    member("group_index")
+    if let index = message.groupIndex {
+      writer.writeInteger(Int64(index))
+    } else {
+      writer.appendRaw("null")
+    }
+    member("retries")
+    writer.writeInteger(Int64(message.retries))
+    member("timelimit")
+    writer.write(.array([number(message.timeLimit.hard), number(message.timeLimit.soft)]))
+    member("root_id")
+    writer.writeString(message.rootID ?? message.id)
+    member("parent_id")
+    string(message.parentID)
+    member("argsrepr")
+    writer.writeString(PythonRepr.arguments(message.args))
+    member("kwargsrepr")
+    writer.writeString(PythonRepr.keywordArguments(message.kwargs))
+    member("origin")
+    writer.writeString(origin)
+    member("ignore_result")
+    writer.appendRaw(message.options.ignoreResult ? "true" : "false")
+    writer.appendRaw(
+      ", \"replaced_task_nesting\": 0, \"stamped_headers\": null, \"stamps\": {}")
+
+    // Celeriac's own options, each only when it differs from the default.
+    var written = Self.fixedHeaders
+    func extra(_ key: String, _ value: JSONValue) {
+      writer.appendRaw(", ")
+      writer.writeString(key)
+      writer.appendRaw(": ")
+      writer.write(value)
+      written.insert(key)
+    }
+    let options = message.options
+    let defaults = TaskOptions()
+    if options.acksLate != defaults.acksLate { extra(Header.acksLate, .bool(true)) }
+    if options.rejectOnWorkerLost != defaults.rejectOnWorkerLost {
+      extra(Header.rejectOnWorkerLost, .bool(options.rejectOnWorkerLost))
+    }
+    if options.maxRedeliveries != defaults.maxRedeliveries {
+      extra(Header.maxRedeliveries, .int(Int64(options.maxRedeliveries)))
+    }
+    if let key = message.idempotencyKey { extra(Header.idempotencyKey, .string(key)) }
+    if redeliveries > 0 { extra(Header.redeliveries, .int(Int64(redeliveries))) }
+    // The headers carried for others (beat's), sorted; their names come from outside, so
+    // they are escaped, and none may repeat a header written above.
+    if let carried = message.headers, !carried.isEmpty {
+      for (key, value) in carried.sorted(by: { $0.key < $1.key }) where !written.contains(key) {
+        writer.appendRaw(", ")
+        writer.writeString(key)
+        writer.appendRaw(": ")
+        writer.write(value)
+      }
+    }
+    writer.appendRaw("}, \"properties\": {\"correlation_id\": ")
+    writer.writeString(message.id)
+    writer.appendRaw(", \"reply_to\": ")
+    writer.writeString(replyTo)
+    writer.appendRaw(
+      ", \"delivery_mode\": 2, \"delivery_info\": {\"exchange\": \"\", \"routing_key\": ")
+    writer.writeString(message.queue)
+    writer.appendRaw("}, \"priority\": ")
+    writer.writeInteger(Int64(message.priority ?? TaskPriority.defaultValue))
+    writer.appendRaw(", \"body_encoding\": \"base64\", \"delivery_tag\": ")
+    writer.writeString(deliveryTag)
+    writer.appendRaw("}}")
     return writer.text
   }
+
+  /// The headers every message has (a carried header of the same name is not written).
+  private static let fixedHeaders: Set<String> = [
+    "lang", "task", "id", "shadow", "eta", "expires", "group", "group_index", "retries",
+    "timelimit", "root_id", "parent_id", "argsrepr", "kwargsrepr", "origin", "ignore_result",
+    "replaced_task_nesting", "stamped_headers", "stamps",
+  ]
 
   /// The body's third part, `{"callbacks", "errbacks", "chain", "chord"}`.
   private static func embed(_ workflow: TaskWorkflow?) -> String {

@@ -3,12 +3,14 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A Redis client that owns one event loop thread and one connection, made lazily.
+/// A Redis client with one connection, made lazily, on one event loop: a thread of its own, or
+/// a loop it is given (a server's, shared with its other work).
 ///
 /// When the connection drops, the commands in flight fail with `.closed` and the next command
 /// reconnects. If that fails, commands fail fast with the connection error until the backoff
 /// delay has passed, then one more attempt is made: the caller decides whether to retry.
-/// Call ``shutdown()`` or ``shutdownSync()`` when done, to stop the event loop thread.
+/// Call ``shutdown()`` or ``shutdownSync()`` when done, to close the connection and stop the
+/// client's own event loop thread (a loop it was given is left running).
 public final class RedisClient: RedisCommandSending, Sendable {
   private enum State {
     case disconnected(failures: Int, retryAt: NIODeadline?, lastError: RedisError?)
@@ -30,7 +32,11 @@ public final class RedisClient: RedisCommandSending, Sendable {
   /// The reconnection policy: the wait after `n` failed attempts in a row is its delay of
   /// attempt `n`.
   public let backoff: Backoff
-  private let group: MultiThreadedEventLoopGroup
+  /// The loop every connection of the client lives on.
+  private let loop: any EventLoop
+  /// The one-thread group the client made for itself, stopped at shutdown; `nil` when the
+  /// loop was given (its owner stops it).
+  private let ownedGroup: MultiThreadedEventLoopGroup?
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
   /// Set when ``shutdown()`` begins. From then on the event loop is stopping or stopped, and a
   /// future of that loop may never complete (a wait for it would hang), so every method that
@@ -47,19 +53,31 @@ public final class RedisClient: RedisCommandSending, Sendable {
   }
   private let blocking = Mutex(BlockingState())
 
-  /// The client's event loop (one thread).
-  public var eventLoop: any EventLoop { self.group.next() }
+  /// The client's event loop.
+  public var eventLoop: any EventLoop { self.loop }
 
   /// Creates a client; no connection is made until the first command (or ``connect()``).
+  ///
+  /// - Parameter eventLoop: the loop to connect on, for example one of a server's loops
+  ///   (`MultiThreadedEventLoopGroup.singleton.any()`); the client then starts no thread.
+  ///   `nil` (the default): a thread of the client's own.
   public init(
     url: RedisURL,
     options: RedisConnectionOptions = RedisConnectionOptions(),
-    backoff: Backoff = RedisClient.defaultReconnectBackoff
+    backoff: Backoff = RedisClient.defaultReconnectBackoff,
+    eventLoop: (any EventLoop)? = nil
   ) {
     self.url = url
     self.options = options
     self.backoff = backoff
-    self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    if let eventLoop {
+      self.loop = eventLoop
+      self.ownedGroup = nil
+    } else {
+      let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+      self.loop = group.next()
+      self.ownedGroup = group
+    }
   }
 
   /// Creates a client from a URL string; throws `.invalidURL` if it cannot be parsed.
@@ -83,7 +101,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
       case connect(EventLoopPromise<RedisConnection>)
       case fail(RedisError)
     }
-    let eventLoop = self.group.next()
+    let eventLoop = self.loop
     let action = self.state.withLock { state -> Action in
       switch state {
       case .connected(let connection) where connection.isConnected:
@@ -285,7 +303,7 @@ public final class RedisClient: RedisCommandSending, Sendable {
     RedisSubscription
   > {
     RedisSubscription.subscribe(
-      to: channel, pattern: pattern, url: self.url, options: self.options, on: self.group.next())
+      to: channel, pattern: pattern, url: self.url, options: self.options, on: self.loop)
   }
 
   /// Subscribes a new, dedicated connection to `channel`, suspending until subscribed.
@@ -302,19 +320,31 @@ public final class RedisClient: RedisCommandSending, Sendable {
 
   // MARK: - Shutdown
 
-  /// Closes the connection and stops the event loop thread; later commands fail with `.closed`.
+  /// Closes the connection and stops the client's own event loop thread; later commands fail
+  /// with `.closed`.
   public func shutdown() async {
     let connection = self.markShutDown()
     await connection?.close()
-    try? await self.group.shutdownGracefully()
+    try? await self.ownedGroup?.shutdownGracefully()
   }
 
-  /// Closes the connection and stops the event loop thread, blocking until done. Must not be
-  /// called on the client's event loop.
+  /// Closes the connection and stops the client's own event loop thread, blocking until done;
+  /// must then not be called on that thread. On a loop the client was given, it only starts
+  /// the close (a wait there could hold up the very loop that has to do it).
   public func shutdownSync() {
     let connection = self.markShutDown()
+    guard let group = self.ownedGroup else {
+      connection?.closeWithoutWaiting()
+      return
+    }
     connection?.closeSync()
-    try? self.group.syncShutdownGracefully()
+    try? group.syncShutdownGracefully()
+  }
+
+  /// Whether ``shutdownSync()`` may be called from the current thread: anywhere when the loop
+  /// was given, else anywhere but the client's own thread.
+  public var canShutDownSynchronously: Bool {
+    self.ownedGroup == nil || !self.loop.inEventLoop
   }
 
   private func markShutDown() -> RedisConnection? {

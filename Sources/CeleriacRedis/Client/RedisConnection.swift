@@ -214,6 +214,11 @@ public final class RedisConnection: RedisCommandSending, Sendable {
     try? self.closeAndWait().wait()
   }
 
+  /// Starts closing the connection and returns at once.
+  public func closeWithoutWaiting() {
+    self.channel.close(promise: nil)
+  }
+
   private func closeAndWait() -> EventLoopFuture<Void> {
     self.channel.close(promise: nil)
     return self.channel.closeFuture

@@ -1,5 +1,6 @@
 import CeleriacCore
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Publishes on Redis without blocking a thread: the commands go out on the client's NIO
@@ -16,17 +17,25 @@ public final class RedisAsyncPublisher: AsyncTaskPublisher {
   private let boundQueues = Mutex<Set<String>>([])
 
   /// A publisher on `url`; it connects on first use.
-  public init(url: RedisURL, options: RedisConnectionOptions = .celeriac) {
+  ///
+  /// - Parameter eventLoop: the loop its connection lives on (see ``RedisClient``); `nil`: a
+  ///   thread of its own.
+  public init(
+    url: RedisURL, options: RedisConnectionOptions = .celeriac, eventLoop: (any EventLoop)? = nil
+  ) {
     self.url = url
-    self.client = RedisClient(url: url, options: options)
+    self.client = RedisClient(url: url, options: options, eventLoop: eventLoop)
     let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init)
     self.origin = "gen\(getpid())@\(host ?? "localhost")"
-    self.replyTo = UUID().uuidString.lowercased()
+    self.replyTo = UUID().lowercasedText
   }
 
   deinit {
-    if !client.eventLoop.inEventLoop { client.shutdownSync() }
+    if client.canShutDownSynchronously { client.shutdownSync() }
   }
+
+  /// The event loop its connections live on.
+  public var eventLoop: any EventLoop { client.eventLoop }
 
   /// Enqueues `messages` in one pipeline, suspending until Redis has answered.
   ///
@@ -46,7 +55,7 @@ public final class RedisAsyncPublisher: AsyncTaskPublisher {
     }
   }
 
-  /// Closes the connection and stops the client's event loop thread.
+  /// Closes the connection (and stops the event loop thread, if it is the publisher's own).
   public func close() async {
     await client.shutdown()
   }

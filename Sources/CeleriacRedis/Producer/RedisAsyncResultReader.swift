@@ -20,16 +20,27 @@ public final class RedisAsyncResultReader: AsyncResultReader {
   private let isClosed = Atomic(false)
 
   /// A reader on `url`; it connects on first use.
-  public init(url: RedisURL, options: RedisConnectionOptions = .celeriac) {
+  ///
+  /// - Parameter eventLoop: the loop its connections live on (see ``RedisClient``); `nil`: a
+  ///   thread of its own.
+  public init(
+    url: RedisURL, options: RedisConnectionOptions = .celeriac, eventLoop: (any EventLoop)? = nil
+  ) {
     self.url = url
-    self.client = RedisClient(url: url, options: options)
+    self.client = RedisClient(url: url, options: options, eventLoop: eventLoop)
     self.subscriber = RedisSubscriber(url: url, options: options, eventLoop: client.eventLoop)
   }
 
   deinit {
-    // Stopping the event loop closes the subscriber's connection too (it lives on that loop).
-    if !client.eventLoop.inEventLoop { client.shutdownSync() }
+    guard !isClosed.load(ordering: .acquiring) else { return }
+    // On the reader's own thread, stopping the loop closes the subscriber's connection too; on
+    // a loop it was given, that connection is closed here.
+    _ = subscriber.close()
+    if client.canShutDownSynchronously { client.shutdownSync() }
   }
+
+  /// The event loop its connections live on.
+  public var eventLoop: any EventLoop { client.eventLoop }
 
   /// The stored record (one `GET`), or `nil`.
   ///
@@ -153,8 +164,9 @@ public final class RedisAsyncResultReader: AsyncResultReader {
       .backendUnavailable, "idempotency key \(key) keeps changing hands; try again")
   }
 
-  /// Closes the shared connections (commands and subscriptions) and stops the client's event
-  /// loop thread; waits in progress fall back to polling, which then fails.
+  /// Closes the shared connections (commands and subscriptions) and stops the event loop
+  /// thread if it is the reader's own; waits in progress fall back to polling, which then
+  /// fails.
   public func close() async {
     // Once only: a second close would submit to a stopped event loop.
     guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }

@@ -41,7 +41,7 @@ extension SupervisorCommand {
       writer.writeDouble(softTimeLimit)
     }
     writer.appendRaw(#","message":"#)
-    writer.appendRaw(messageJSON)
+    writer.appendRaw(contentsOf: messageJSON)
     writer.appendRaw("}\n")
     return writer.bytes
   }

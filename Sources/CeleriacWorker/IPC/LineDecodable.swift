@@ -59,7 +59,7 @@ extension ChildEvent: LineEncodable {
     writer.appendRaw(#","outcome":{"type":"success","value":"#)
     writer.write(value)
     writer.appendRaw(#"},"rssKiB":"#)
-    writer.appendRaw(String(rssKiB))
+    writer.writeInteger(Int64(rssKiB))
     writer.appendRaw("}")
     return writer.text
   }

@@ -10,7 +10,7 @@ extension Supervisor {
     let message = delivery.message
     let expansion: CeleryChunks.Expansion
     do {
-      expansion = try CeleryChunks.expand(message, groupID: UUID().uuidString.lowercased())
+      expansion = try CeleryChunks.expand(message, groupID: UUID().lowercasedText)
     } catch {
       logger.error("task \(message.id) (\(message.name)): \(error.message)")
       complete(delivery, outcome: .failure(error), runtime: .zero)

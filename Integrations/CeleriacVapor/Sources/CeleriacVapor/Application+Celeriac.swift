@@ -38,13 +38,15 @@ extension Application {
     }
 
     /// A new app with `configuration` (and `name`, shown in logs), made the application's with
-    /// ``use(_:connectsAtBoot:)``; returns it so tasks can be registered on it.
+    /// ``use(_:connectsAtBoot:)``; returns it so tasks can be registered on it. Its Redis
+    /// producer keeps its connections on the application's event loops (no thread of its own).
     @discardableResult
     public func use(
       _ configuration: CeleriacConfiguration, name: String = "celeriac",
       connectsAtBoot: Bool = true
     ) -> CeleriacApp {
-      let app = CeleriacApp(name: name, configuration: configuration)
+      let app = CeleriacApp(
+        name: name, configuration: configuration, eventLoopGroup: application.eventLoopGroup)
       use(app, connectsAtBoot: connectsAtBoot)
       return app
     }

@@ -70,7 +70,9 @@ struct CeleriacVaporTests {
     let worker = try WorkerProcess(brokerURL: brokerURL, logPath: "\(directory)/worker.log")
     defer { worker.stop() }
     try await withApp { app in
-      app.celeriac.use(CeleriacConfiguration(brokerURL: brokerURL))
+      let celeriac = app.celeriac.use(CeleriacConfiguration(brokerURL: brokerURL))
+      // Its Redis producer would share the application's loops, not start threads of its own.
+      #expect(celeriac.eventLoopGroup === app.eventLoopGroup)
       Self.routes(app)
       let server = try app.testing(method: .running(hostname: "127.0.0.1", port: 0))
       var id = ""
