@@ -60,10 +60,7 @@ public struct JSONWriter: Sendable {
   public mutating func writeObject(_ members: [(String, JSONValue)]) {
     bytes.append(UInt8(ascii: "{"))
     for (index, member) in members.enumerated() {
-      if index > 0 { appendSeparator() }
-      writeString(member.0)
-      appendKeySeparator()
-      write(member.1)
+      writeMember(member.0, member.1, first: index == 0)
     }
     bytes.append(UInt8(ascii: "}"))
   }
@@ -86,13 +83,18 @@ public struct JSONWriter: Sendable {
     case .object(let members):
       bytes.append(UInt8(ascii: "{"))
       for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-        if index > 0 { appendSeparator() }
-        writeString(member.key)
-        appendKeySeparator()
-        write(member.value)
+        writeMember(member.key, member.value, first: index == 0)
       }
       bytes.append(UInt8(ascii: "}"))
     }
+  }
+
+  /// One object member, `"key": value`, after `, ` unless it is the first; the key is escaped.
+  public mutating func writeMember(_ key: String, _ value: JSONValue, first: Bool = false) {
+    if !first { appendSeparator() }
+    writeString(key)
+    appendKeySeparator()
+    write(value)
   }
 
   /// `, ` between members and elements, two bytes appended as bytes: the writer's most

@@ -162,10 +162,7 @@ public enum CeleryProtocol {
     // Celeriac's own options, each only when it differs from the default.
     var written = Self.fixedHeaders
     func extra(_ key: String, _ value: JSONValue) {
-      writer.appendRaw(", ")
-      writer.writeString(key)
-      writer.appendRaw(": ")
-      writer.write(value)
+      writer.writeMember(key, value)
       written.insert(key)
     }
     let options = message.options
@@ -183,10 +180,7 @@ public enum CeleryProtocol {
     // they are escaped, and none may repeat a header written above.
     if let carried = message.headers, !carried.isEmpty {
       for (key, value) in carried.sorted(by: { $0.key < $1.key }) where !written.contains(key) {
-        writer.appendRaw(", ")
-        writer.writeString(key)
-        writer.appendRaw(": ")
-        writer.write(value)
+        writer.writeMember(key, value)
       }
     }
     writer.appendRaw("}, \"properties\": {\"correlation_id\": ")

@@ -38,9 +38,9 @@ public final class RedisClient: RedisCommandSending, Sendable {
   /// loop was given (its owner stops it).
   private let ownedGroup: MultiThreadedEventLoopGroup?
   private let state = Mutex<State>(.disconnected(failures: 0, retryAt: nil, lastError: nil))
-  /// Set when ``shutdown()`` begins. From then on the event loop is stopping or stopped, and a
-  /// future of that loop may never complete (a wait for it would hang), so every method that
-  /// waits for one checks this first.
+  /// Set when ``shutdown()`` begins. From then on the client's own event loop is stopping or
+  /// stopped, and a future of that loop may never complete (a wait for it would hang), so every
+  /// method that waits for one checks this first (on a given loop it refuses calls the same way).
   private let isShutDown = Atomic(false)
 
   /// The plain-socket connection that ``sendSync(_:timeout:)`` and

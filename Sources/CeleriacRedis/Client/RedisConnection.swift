@@ -220,7 +220,7 @@ public final class RedisConnection: RedisCommandSending, Sendable {
   }
 
   private func closeAndWait() -> EventLoopFuture<Void> {
-    self.channel.close(promise: nil)
+    self.closeWithoutWaiting()
     return self.channel.closeFuture
   }
 
