@@ -31,6 +31,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CELERIAC = os.environ.get("CELERIAC_BINARY") or os.path.join(ROOT, ".build", "release", "celeriac")
 CELERIAC_BENCH = (os.environ.get("CELERIAC_BENCH_BINARY")
                   or os.path.join(ROOT, ".build", "release", "celeriac-bench"))
+# CELERIAC_BENCH_KEEP=1 keeps the working folder: the workers' logs and, for the
+# instructions row, the callgrind outputs, to see where the supervisor's instructions go.
+KEEP_WORKDIR = os.environ.get("CELERIAC_BENCH_KEEP") == "1"
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 CELERY = os.path.join(ROOT, ".venv", "bin", "celery")
 CELERY_APP_DIR = os.path.join(ROOT, "Scripts", "benchlib", "celery_app")
@@ -1058,7 +1061,10 @@ def main():
         if not os.access(path, os.X_OK):
             sys.exit(f"missing {path}: build with `swift build -c release` first")
     workdir = tempfile.mkdtemp(prefix="celeriac-bench-")
-    atexit.register(lambda: shutil.rmtree(workdir, ignore_errors=True))
+    if KEEP_WORKDIR:
+        log(f"keeping {workdir} (logs; callgrind-*.out for callgrind_annotate)")
+    else:
+        atexit.register(lambda: shutil.rmtree(workdir, ignore_errors=True))
     start_load = loadavg()
     if start_load[0] > 1.0:
         log(f"warning: load average {start_load[0]:.2f} at start: other work is running on "

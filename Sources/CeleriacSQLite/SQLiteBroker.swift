@@ -83,8 +83,8 @@ public final class SQLiteBroker: Broker {
     rows.reserveCapacity(messages.count)
     for message in messages {
       try message.validate()
-      // The shape `Codable` writes, without `JSONEncoder` (see `TaskMessage.jsonValue`).
-      let payload = JSONWriter.string(message.jsonValue)
+      // The shape `Codable` writes, without `JSONEncoder` (see `TaskMessage.jsonText`).
+      let payload = message.jsonText
       try PayloadLimit.check(payload, of: message, maximum: maximumPayloadBytes)
       rows.append(
         (

@@ -50,6 +50,30 @@ struct TaskMessageJSONTests {
     #expect(TaskMessage(jsonValue: try JSONValue(parsing: text)) == nil)
   }
 
+  @Test("jsonText is byte for byte the sorted-key text of jsonValue, with any optional fields")
+  func textMatchesValue() {
+    // Every subset of the optional fields, and of the time limits, on the full message.
+    for mask in 0..<(1 << 12) {
+      var message = Self.full
+      func keep(_ bit: Int) -> Bool { mask & (1 << bit) != 0 }
+      if !keep(0) { message.eta = nil }
+      if !keep(1) { message.expires = nil }
+      if !keep(2) { message.rootID = nil }
+      if !keep(3) { message.parentID = nil }
+      if !keep(4) { message.groupID = nil }
+      if !keep(5) { message.idempotencyKey = nil }
+      if !keep(6) { message.workflow = nil }
+      if !keep(7) { message.headers = nil }
+      if !keep(8) { message.priority = nil }
+      if !keep(9) { message.groupIndex = nil }
+      if !keep(10) { message.timeLimit.soft = nil }
+      if !keep(11) { message.timeLimit.hard = nil }
+      if mask % 3 == 0 { message.options = TaskOptions() }
+      #expect(message.jsonText == JSONWriter.string(message.jsonValue), "mask \(mask)")
+    }
+    #expect(Self.minimal.jsonText == JSONWriter.string(Self.minimal.jsonValue))
+  }
+
   /// A tripwire: a stored property added to one of these types must be added to its
   /// `jsonValue` too (and to `full` above), or the child would never receive it.
   @Test("every stored property is covered")

@@ -69,17 +69,15 @@ struct JSONLogHandler: LogHandler {
 struct TextLogHandler: LogHandler {
   /// Ignored on output, kept so that ``Logger/subscript(metadataKey:)`` round-trips.
   var metadata: Logger.Metadata = [:]
+  /// Ignored on output like ``metadata`` (the supervisor provides its current task's ids
+  /// through it), so it is never asked.
+  var metadataProvider: Logger.MetadataProvider?
   private var stream: StreamLogHandler
 
   /// A handler writing events of `label` at `logLevel` and above.
   init(label: String, logLevel: Logger.Level) {
     stream = StreamLogHandler.standardError(label: label)
     stream.logLevel = logLevel
-  }
-
-  var metadataProvider: Logger.MetadataProvider? {
-    get { stream.metadataProvider }
-    set { stream.metadataProvider = newValue }
   }
 
   var logLevel: Logger.Level {

@@ -63,11 +63,13 @@ public struct JSONParser: ~Copyable {
   /// The deepest nesting of arrays and objects accepted.
   public static let maximumDepth = 512
 
-  private let bytes: UnsafeBufferPointer<UInt8>
-  private var index = 0
-  private var depth = 0
+  // Internal, not private: the pull reader (`JSONParser+Reading.swift`) moves through the
+  // same bytes with the same checks.
+  let bytes: UnsafeBufferPointer<UInt8>
+  var index = 0
+  var depth = 0
 
-  private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+  init(_ bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
   }
 
@@ -87,7 +89,7 @@ public struct JSONParser: ~Copyable {
 
   // MARK: - Values
 
-  private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+  mutating func parseValue() throws(JSONParseError) -> JSONValue {
     guard index < bytes.count else { throw JSONParseError(.unexpectedEnd, at: index) }
     switch bytes[index] {
     case UInt8(ascii: "{"): return try parseObject()
@@ -114,7 +116,7 @@ public struct JSONParser: ~Copyable {
     return value
   }
 
-  private mutating func enterContainer() throws(JSONParseError) {
+  mutating func enterContainer() throws(JSONParseError) {
     depth += 1
     guard depth <= Self.maximumDepth else { throw JSONParseError(.tooDeep, at: index) }
     index += 1  // `[` or `{`
@@ -172,7 +174,7 @@ public struct JSONParser: ~Copyable {
   // MARK: - Strings
 
   /// Reads a string starting at its opening quote.
-  private mutating func parseString() throws(JSONParseError) -> String {
+  mutating func parseString() throws(JSONParseError) -> String {
     index += 1  // the opening quote
     let start = index
     // Fast path: no escapes, so the bytes between the quotes are the string. ASCII is valid
@@ -357,7 +359,7 @@ public struct JSONParser: ~Copyable {
 
   // MARK: - Punctuation
 
-  private mutating func skipWhitespace() {
+  mutating func skipWhitespace() {
     while index < bytes.count {
       switch bytes[index] {
       case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -367,14 +369,14 @@ public struct JSONParser: ~Copyable {
   }
 
   /// Moves past `byte` if it is next.
-  private mutating func consume(_ byte: UInt8) throws(JSONParseError) -> Bool {
+  mutating func consume(_ byte: UInt8) throws(JSONParseError) -> Bool {
     guard index < bytes.count else { throw JSONParseError(.unexpectedEnd, at: index) }
     guard bytes[index] == byte else { return false }
     index += 1
     return true
   }
 
-  private mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+  mutating func expect(_ byte: UInt8) throws(JSONParseError) {
     guard try consume(byte) else { throw JSONParseError(.unexpectedByte, at: index) }
   }
 }

@@ -227,44 +227,40 @@ public enum CeleryProtocol {
 
   // MARK: - Decoding
 
-  /// The kombu envelope around a message's body.
-  private struct Envelope {
-    var body: JSONValue?
-    var contentType: String?
-    var contentEncoding: String?
-    var headers: [String: JSONValue]?
-    var properties: [String: JSONValue]?
+  /// `[args, kwargs, embed]`, as read from a message's body.
+  private struct Body {
+    /// Whether the body is an array (the others are nil when it is not).
+    var isArray = false
+    /// How many elements the array has.
+    var count = 0
+    var args: [JSONValue]?
+    var kwargs: [String: JSONValue]?
+    var embed: JSONValue?
+    /// An object with a `task` member: a protocol 1 message.
+    var isProtocol1 = false
 
-    /// The envelope of `raw`, read with ``JSONParser`` (the hot path: every claimed message);
-    /// nil when it is not a JSON object or a field has the wrong type.
-    init?(parsing raw: String) {
-      guard case .object(let fields)? = try? JSONValue(parsing: raw) else { return nil }
-      func string(_ key: String) -> String?? {
-        switch fields[key] {
-        case nil, .null?: return .some(nil)
-        case .string(let text)?: return .some(text)
-        default: return nil
+    /// Reads the body's JSON, building only its first three elements.
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Body, JSONParseError> {
+      Result { () throws(JSONParseError) -> Body in
+        var body = Body()
+        try JSONParser.read(bytes) { (parser) throws(JSONParseError) in
+          body.isArray = try parser.readArray { (parser) throws(JSONParseError) in
+            switch body.count {
+            case 0: if case .array(let args) = try parser.readValue() { body.args = args }
+            case 1: if case .object(let kwargs) = try parser.readValue() { body.kwargs = kwargs }
+            case 2: body.embed = try parser.readValue()
+            default: break  // skipped
+            }
+            body.count += 1
+          }
+          if !body.isArray {
+            _ = try parser.readObject { (key, _) throws(JSONParseError) in
+              if key.equals("task") { body.isProtocol1 = true }
+            }
+          }
         }
+        return body
       }
-      func object(_ key: String) -> [String: JSONValue]?? {
-        switch fields[key] {
-        case nil, .null?: return .some(nil)
-        case .object(let object)?: return .some(object)
-        default: return nil
-        }
-      }
-      guard let contentType = string("content-type"),
-        let contentEncoding = string("content-encoding"),
-        let headers = object("headers"), let properties = object("properties")
-      else { return nil }
-      switch fields["body"] {
-      case nil, .null?: self.body = nil
-      case let body?: self.body = body
-      }
-      self.contentType = contentType
-      self.contentEncoding = contentEncoding
-      self.headers = headers
-      self.properties = properties
     }
   }
 
@@ -276,16 +272,15 @@ public enum CeleryProtocol {
   public static func decode(_ raw: String, queue: String) throws(CeleryMessageError)
     -> CeleryDecodedMessage
   {
-    guard let envelope = Envelope(parsing: raw) else {
+    guard let envelope = CeleryEnvelope(parsing: raw) else {
       throw CeleryMessageError("not a kombu message (not a JSON object with body and headers)")
     }
-    let headers = envelope.headers ?? [:]
-    let properties = envelope.properties ?? [:]
-    let taskID = headers["id"]?.stringValue
+    let headers = envelope.headers
+    let taskID = headers.id?.stringValue
     func fail(_ reason: String) -> CeleryMessageError { CeleryMessageError(reason, taskID: taskID) }
 
     let contentType = envelope.contentType ?? ""
-    guard contentType.lowercased() == Self.contentType else {
+    guard Self.isASCIICaseInsensitive(contentType, Self.contentType) else {
       throw fail(
         "content type '\(contentType)' refused: only \(Self.contentType) is accepted (pickle is never deserialized)"
       )
@@ -298,27 +293,27 @@ public enum CeleryProtocol {
     guard case .string(let bodyText)? = envelope.body else {
       throw fail("message body is not a string")
     }
-    let bodyBytes: Data
-    switch properties["body_encoding"]?.stringValue {
+    let parsed: Result<Body, JSONParseError>
+    switch envelope.bodyEncoding?.stringValue {
     case "base64"?:
       guard let data = Data(base64Encoded: bodyText) else {
         throw fail("message body is not valid base64")
       }
-      bodyBytes = data
+      parsed = data.withUnsafeBytes { Body.read($0.bindMemory(to: UInt8.self)) }
     case nil:
-      bodyBytes = Data(bodyText.utf8)
+      var text = bodyText
+      parsed = text.withUTF8 { Body.read($0) }
     case let other?:
       throw fail("body encoding '\(other)' is not supported (expected base64)")
     }
-    let body: JSONValue
-    do {
-      body = try JSONValue(parsing: bodyBytes)
-    } catch {
-      throw fail("message body is not JSON (\(error))")
+    let body: Body
+    switch parsed {
+    case .success(let value): body = value
+    case .failure(let error): throw fail("message body is not JSON (\(error))")
     }
 
-    guard let name = headers["task"]?.stringValue else {
-      if case .object(let fields) = body, fields["task"] != nil {
+    guard let name = headers.task?.stringValue else {
+      if body.isProtocol1 {
         throw fail("Celery protocol 1 message: only protocol 2 is supported")
       }
       throw fail("not a Celery protocol 2 message: no 'task' header")
@@ -326,18 +321,16 @@ public enum CeleryProtocol {
     guard let taskID, !taskID.isEmpty else {
       throw fail("not a Celery protocol 2 message: no 'id' header")
     }
-    guard case .array(let parts) = body, parts.count >= 2, case .array(let args) = parts[0],
-      case .object(let kwargs) = parts[1]
-    else {
+    guard body.isArray, body.count >= 2, let args = body.args, let kwargs = body.kwargs else {
       throw fail("message body is not [args, kwargs, embed]")
     }
 
     var message = TaskMessage(id: taskID, name: name, args: args, kwargs: kwargs, queue: queue)
-    if parts.count > 2 { message.workflow = try workflow(parts[2], fail) }
-    message.eta = try date(headers["eta"], "eta", fail)
-    message.expires = try date(headers["expires"], "expires", fail)
-    message.retries = Int(clamping: try integer(headers["retries"], "retries", fail) ?? 0)
-    switch headers["timelimit"] {
+    if let embed = body.embed { message.workflow = try workflow(embed, fail) }
+    message.eta = try date(headers.eta, "eta", fail)
+    message.expires = try date(headers.expires, "expires", fail)
+    message.retries = Int(clamping: try integer(headers.retries, "retries", fail) ?? 0)
+    switch headers.timeLimit {
     case nil, .null?: break
     case .array(let limits)? where limits.count <= 2:
       message.timeLimit = TimeLimits(
@@ -348,43 +341,45 @@ public enum CeleryProtocol {
     }
     // kombu clamps a priority into 0…9 and takes anything else as the default: so do we.
     // Celery always writes a priority; its default, 0, reads as none (the same order).
-    if let priority = properties["priority"]?.intValue,
+    if let priority = envelope.priority?.intValue,
       TaskPriority.clamped(priority) != TaskPriority.defaultValue
     {
       message.priority = TaskPriority.clamped(priority)
     }
-    message.rootID = headers["root_id"]?.stringValue
-    message.parentID = headers["parent_id"]?.stringValue
-    message.groupID = headers["group"]?.stringValue
-    if let index = try integer(headers["group_index"], "group_index", fail) {
+    message.rootID = headers.rootID?.stringValue
+    message.parentID = headers.parentID?.stringValue
+    message.groupID = headers.group?.stringValue
+    if let index = try integer(headers.groupIndex, "group_index", fail) {
       guard (0...TaskMessageLimits.maximumGroupIndex).contains(index) else {
         throw fail("header 'group_index' is out of range: \(index)")
       }
       message.groupIndex = Int(index)
     }
-    message.idempotencyKey = headers[Header.idempotencyKey]?.stringValue
+    message.idempotencyKey = headers.idempotencyKey?.stringValue
     var options = TaskOptions()
-    if case .bool(let flag)? = headers["ignore_result"] { options.ignoreResult = flag }
-    if case .bool(let flag)? = headers[Header.acksLate] { options.acksLate = flag }
-    if case .bool(let flag)? = headers[Header.rejectOnWorkerLost] {
+    if case .bool(let flag)? = headers.ignoreResult { options.ignoreResult = flag }
+    if case .bool(let flag)? = headers.acksLate { options.acksLate = flag }
+    if case .bool(let flag)? = headers.rejectOnWorkerLost {
       options.rejectOnWorkerLost = flag
     }
-    if let limit = try integer(headers[Header.maxRedeliveries], Header.maxRedeliveries, fail) {
+    if let limit = try integer(headers.maxRedeliveries, Header.maxRedeliveries, fail) {
       options.maxRedeliveries = Int(clamping: limit)
     }
     message.options = options
-    let interpreted: Set<String> = [
-      Header.acksLate, Header.rejectOnWorkerLost, Header.maxRedeliveries, Header.idempotencyKey,
-      Header.redeliveries,
-    ]
-    let carried = headers.filter {
-      $0.key.hasPrefix(Header.extraPrefix) && !interpreted.contains($0.key)
-    }
-    if !carried.isEmpty { message.headers = carried }
-    let redeliveries = try integer(headers[Header.redeliveries], Header.redeliveries, fail) ?? 0
+    if !headers.carried.isEmpty { message.headers = headers.carried }
+    let redeliveries = try integer(headers.redeliveries, Header.redeliveries, fail) ?? 0
     if let problem = message.validationProblem { throw fail(problem) }
     return CeleryDecodedMessage(
       message: message, redeliveries: Int(clamping: max(0, redeliveries)))
+  }
+
+  /// Whether `text` is `lowercase` (ASCII) but for the case of its letters, without the
+  /// string `lowercased()` would make.
+  private static func isASCIICaseInsensitive(_ text: String, _ lowercase: String) -> Bool {
+    text.utf8.elementsEqual(lowercase.utf8) { byte, expected in
+      byte == expected
+        || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == expected)
+    }
   }
 
   /// The embed: `null`, or an object whose parts are `null`, lists of signatures (`chain`,
@@ -468,15 +463,13 @@ public enum CeleryProtocol {
   /// The queue a stored message was sent to (`properties.delivery_info.routing_key`), if the
   /// message is readable.
   public static func routingKey(of raw: String) -> String? {
-    guard let envelope = Envelope(parsing: raw),
-      case .object(let info)? = envelope.properties?["delivery_info"],
-      let key = info["routing_key"]?.stringValue, !key.isEmpty
+    guard let key = CeleryEnvelope(parsing: raw)?.routingKey?.stringValue, !key.isEmpty
     else { return nil }
     return key
   }
 
   /// The task id of a stored message, if it has one.
   public static func taskID(of raw: String) -> String? {
-    Envelope(parsing: raw)?.headers?["id"]?.stringValue
+    CeleryEnvelope(parsing: raw)?.headers.id?.stringValue
   }
 }

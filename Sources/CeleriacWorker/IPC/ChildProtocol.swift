@@ -47,6 +47,25 @@ extension SupervisorCommand {
   }
 }
 
+extension SupervisorCommand {
+  /// The JSON line of `.run(request)`, the message written into it member by member
+  /// (``TaskMessage/write(into:)``): no intermediate text of the message. It decodes exactly
+  /// as the `Codable` encoding of the same command does.
+  public static func runLine(_ request: RunRequest) -> [UInt8] {
+    var writer = JSONWriter(capacity: 512)
+    writer.appendRaw(#"{"type":"run","tag":"#)
+    writer.writeString(request.tag)
+    if let softTimeLimit = request.softTimeLimit {
+      writer.appendRaw(#","softTimeLimit":"#)
+      writer.writeDouble(softTimeLimit)
+    }
+    writer.appendRaw(#","message":"#)
+    request.message.write(into: &writer)
+    writer.appendRaw("}\n")
+    return writer.bytes
+  }
+}
+
 /// What a child tells its supervisor.
 public enum ChildEvent: Codable, Sendable, Equatable {
   /// The child has booted and is idle.

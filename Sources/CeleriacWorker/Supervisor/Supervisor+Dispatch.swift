@@ -219,9 +219,11 @@ extension Supervisor {
       // may be valid with a newline between tokens (a row written by hand), which would split
       // the run line: such a message is written anew.
       let stored = delivery.messageJSON.flatMap { $0.utf8.contains(0x0A) ? nil : $0 }
-      let json = stored ?? JSONWriter.string(request.message.jsonValue)
-      try child.channel.sendLine(
-        SupervisorCommand.runLine(tag: request.tag, messageJSON: json, softTimeLimit: soft))
+      let line =
+        try stored.map {
+          try SupervisorCommand.runLine(tag: request.tag, messageJSON: $0, softTimeLimit: soft)
+        } ?? SupervisorCommand.runLine(request)
+      try child.channel.sendLine(line)
     } catch {
       logger.error("cannot hand task \(message.id) to child \(child.pid): \(error)")
       spawner.signal(child.pid, SIGKILL)

@@ -2,21 +2,22 @@ import CeleriacCore
 import Logging
 
 extension Supervisor {
-  /// The metadata keys set while the supervisor logs about one task (`--log-format json`).
-  static let taskMetadataKeys = ["task_id", "task_name", "pool", "pid"]
-
-  /// Runs `body` with the task's id and name, and the child's pool and pid, as logger
-  /// metadata, so that every line it logs names them; the keys are cleared after.
+  /// Runs `body` with the task's id and name, and the child's pool and pid, as the current
+  /// task of ``taskLogContext``, so that every line it logs names them (`--log-format json`);
+  /// the task that was current before is current again after.
   func withTaskMetadata(_ message: TaskMessage, child: ChildProcess?, _ body: () -> Void) {
-    logger[metadataKey: "task_id"] = .string(message.id)
-    logger[metadataKey: "task_name"] = .string(message.name)
-    if let child {
-      logger[metadataKey: "pool"] = .string(child.poolName)
-      logger[metadataKey: "pid"] = .stringConvertible(child.pid)
-    }
-    defer {
-      for key in Self.taskMetadataKeys { logger[metadataKey: key] = nil }
-    }
+    let previous = taskLogContext.enter(
+      TaskLogContext.Task(
+        id: message.id, name: message.name, pool: child?.poolName, pid: child?.pid))
+    defer { taskLogContext.leave(restoring: previous) }
     body()
+  }
+
+  /// `logger` with ``taskLogContext``'s metadata added to what its handler already provides.
+  static func addingTaskMetadata(to logger: Logger, from context: TaskLogContext) -> Logger {
+    var logger = logger
+    let providers = [logger.handler.metadataProvider, context.provider].compactMap { $0 }
+    logger.handler.metadataProvider = .multiplex(providers)
+    return logger
   }
 }

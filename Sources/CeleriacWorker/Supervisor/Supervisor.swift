@@ -51,6 +51,8 @@ public final class Supervisor {
   let reloadConfiguration: ConfigurationLoader?
   let consumer: ConsumerIdentity
   var logger: Logger
+  /// The task the supervisor is logging about (see ``withTaskMetadata(_:child:_:)``).
+  let taskLogContext = TaskLogContext()
   let clock = ContinuousClock()
   /// Where the policies' ``MonotonicTime`` starts.
   let origin = ContinuousClock.now
@@ -139,7 +141,7 @@ public final class Supervisor {
     self.executablePath = executablePath
     self.childArguments = childArguments
     self.reloadConfiguration = reloadConfiguration
-    self.logger = logger
+    self.logger = Self.addingTaskMetadata(to: logger, from: taskLogContext)
     let suffix = UUID().uuidString.prefix(8).lowercased()
     self.consumer = ConsumerIdentity(
       id: "\(configuration.hostname).\(getpid()).\(suffix)", lease: configuration.lease)

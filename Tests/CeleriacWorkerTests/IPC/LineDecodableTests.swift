@@ -54,6 +54,9 @@ struct RunLineTests {
     #expect(line.last == UInt8(ascii: "\n"))
     let fast = SupervisorCommand.decodeFast(try JSONValue(parsing: line.dropLast()))
     #expect(fast == decoded)
+    // The line written around the message itself is the same bytes.
+    let request = RunRequest(tag: "tag \"quoted\"", message: message, softTimeLimit: softTimeLimit)
+    #expect(SupervisorCommand.runLine(request) == line)
   }
 
   @Test(
