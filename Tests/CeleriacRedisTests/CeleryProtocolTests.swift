@@ -303,9 +303,14 @@ struct CeleryProtocolTests {
     record.worker = "w@h"
     record.pid = 123
     record.dateStarted = Date(timeIntervalSince1970: 1_795_593_600.25)
+    record.children = ["c1", "c\"2"]
+    record.headers = ["celeriac_beat_entry": "nightly"]
     let json = CeleryResult.encode(record)
+    #expect(json.hasPrefix(#"{"status": "FAILURE", "result": {"#))
     #expect(json.contains(#""args": ["a", 1]"#))
     #expect(json.contains(#""worker": "w@h""#))
+    #expect(json.contains(#""children": [[["c1", null], null], [["c\"2", null], null]]"#))
+    #expect(try JSONValue(parsing: json)["celeriac_pid"] == 123)
     let decoded = try CeleryResult.decode(json, taskID: "x1")
     #expect(decoded.args == record.args)
     #expect(decoded.kwargs == record.kwargs)
@@ -314,5 +319,7 @@ struct CeleryProtocolTests {
     #expect(decoded.pid == 123)
     #expect(decoded.dateStarted == record.dateStarted)
     #expect(decoded.failure?.traceback == "Traceback …")
+    #expect(decoded.children == record.children)
+    #expect(decoded.headers == record.headers)
   }
 }

@@ -23,15 +23,31 @@ public struct JSONKey {
   /// Whether the key is `name`, byte for byte.
   public func equals(_ name: StaticString) -> Bool {
     let literal = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-    if let raw { return raw.elementsEqual(literal) }
+    if let raw { return raw.count == literal.count && Self.same(raw, literal, count: raw.count) }
     return decoded?.utf8.elementsEqual(literal) ?? false
   }
 
   /// Whether the key starts with `prefix`.
   public func hasPrefix(_ prefix: StaticString) -> Bool {
     let literal = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-    if let raw { return raw.starts(with: literal) }
+    if let raw {
+      return raw.count >= literal.count && Self.same(raw, literal, count: literal.count)
+    }
     return decoded?.utf8.starts(with: literal) ?? false
+  }
+
+  /// Whether the first `count` bytes of `a` and `b` are the same. A loop over the two buffers
+  /// rather than `elementsEqual`, whose generic iteration cost more than the rest of reading
+  /// a key (the claim compares each header's name with a dozen literals).
+  private static func same(
+    _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, count: Int
+  ) -> Bool {
+    var index = 0
+    while index < count {
+      if a[index] != b[index] { return false }
+      index += 1
+    }
+    return true
   }
 
   /// The key as a string.
