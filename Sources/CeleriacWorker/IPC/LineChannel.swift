@@ -177,22 +177,30 @@ public final class LineChannel: @unchecked Sendable {
       }
       return nil
     }
-    let line = Data(buffer[consumed..<newline])
+    let start = consumed
     consumed = newline + 1
     scanned = 0
-    if consumed == buffer.count {
-      buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
-      consumed = 0
+    // The buffer is emptied only once the line has been read from it.
+    defer {
+      if consumed == buffer.count {
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+        consumed = 0
+      }
     }
-    guard line.count < maximumLineBytes else {
+    guard newline - start < maximumLineBytes else {
       throw CeleriacError(
-        .protocolError, "peer sent a line of \(line.count) bytes, over \(maximumLineBytes)")
+        .protocolError,
+        "peer sent a line of \(newline - start) bytes, over \(maximumLineBytes)")
     }
-    if let fast = type as? any LineDecodable.Type, let parsed = try? JSONValue(parsing: line),
-      let message = fast.decodeFast(parsed) as? Message
+    // Read in place: no copy of the line unless it goes to `Codable`.
+    if let fast = type as? any LineDecodable.Type,
+      let message = buffer.withUnsafeBufferPointer({
+        fast.decodeFast(UnsafeBufferPointer(rebasing: $0[start..<newline]))
+      }) as? Message
     {
       return message
     }
+    let line = Data(buffer[start..<newline])
     do {
       return try JSONCoding.decode(type, from: line)
     } catch {

@@ -1,35 +1,80 @@
 import CeleriacCore
 
-/// A message with a fast path from a parsed line (``JSONParser``) for the forms that come once
-/// per task; ``LineChannel`` tries it first and falls back to `Codable` when it answers `nil`,
-/// so the two always agree on what a line means.
+/// A message with a fast path from the bytes of a line (``JSONParser``'s pull reader) for the
+/// forms that come once per task; ``LineChannel`` tries it first and falls back to `Codable`
+/// when it answers `nil`, so the two always agree on what a line means. A fast path answers
+/// `nil` for anything but the exact shape it knows (a repeated or unknown member included).
 public protocol LineDecodable: Decodable {
-  /// The message of `line`, or `nil` to let `Codable` decode it.
-  static func decodeFast(_ line: JSONValue) -> Self?
+  /// The message of `line` (its JSON, without the newline), or `nil` to let `Codable` decode
+  /// it.
+  static func decodeFast(_ line: UnsafeBufferPointer<UInt8>) -> Self?
+}
+
+extension LineDecodable {
+  /// ``decodeFast(_:)`` of a line's text.
+  public static func decodeFast(line: String) -> Self? {
+    var line = line
+    return line.withUTF8 { decodeFast($0) }
+  }
 }
 
 extension ChildEvent: LineDecodable {
+  /// The members of a line, as read.
+  private struct Members {
+    var count = 0
+    var type: JSONValue?
+    var tag: JSONValue?
+    var pid: JSONValue?
+    var rssKiB: JSONValue?
+    var outcomeIsObject = false
+    var outcomeCount = 0
+    var outcomeType: JSONValue?
+    var value: JSONValue?
+  }
+
   /// `heartbeat`, `ready` and a successful `finished` (the line every task ends with) read
-  /// straight from the parsed line, in the wire form of `ChildProtocol+Codable.swift`
+  /// straight from the line's bytes, in the wire form of `ChildProtocol+Codable.swift`
   /// (`{"type":"finished","tag":…,"outcome":{"type":"success","value":…},"rssKiB":…}`); every
   /// other form goes through `Codable`.
-  public static func decodeFast(_ line: JSONValue) -> ChildEvent? {
-    guard case .object(let fields) = line, case .string(let type)? = fields["type"] else {
-      return nil
+  public static func decodeFast(_ line: UnsafeBufferPointer<UInt8>) -> ChildEvent? {
+    var members = Members()
+    let isObject = try? JSONParser.read(line) { (parser) throws(JSONParseError) -> Bool in
+      try parser.readObject { (key, parser) throws(JSONParseError) in
+        members.count += 1
+        if key.equals("type") {
+          members.type = try parser.readValue()
+        } else if key.equals("tag") {
+          members.tag = try parser.readValue()
+        } else if key.equals("pid") {
+          members.pid = try parser.readValue()
+        } else if key.equals("rssKiB") {
+          members.rssKiB = try parser.readValue()
+        } else if key.equals("outcome") {
+          members.outcomeIsObject = try parser.readObject { (key, parser) throws(JSONParseError) in
+            members.outcomeCount += 1
+            if key.equals("type") {
+              members.outcomeType = try parser.readValue()
+            } else if key.equals("value") {
+              members.value = try parser.readValue()
+            }
+          }
+        }
+      }
     }
+    guard isObject == true, case .string(let type)? = members.type else { return nil }
     switch Kind(rawValue: type) {
-    case .heartbeat where fields.count == 1:
+    case .heartbeat where members.count == 1:
       return .heartbeat
     case .ready:
-      guard fields.count == 2, let pid = fields["pid"]?.intValue, let pid = Int32(exactly: pid)
+      guard members.count == 2, let pid = members.pid?.intValue, let pid = Int32(exactly: pid)
       else { return nil }
       return .ready(pid: pid)
     case .finished:
-      guard fields.count == 4, case .string(let tag)? = fields["tag"],
-        let rss = fields["rssKiB"]?.intValue, let rssKiB = Int(exactly: rss),
-        case .object(let outcome)? = fields["outcome"], outcome.count == 2,
-        outcome["type"] == .string(TaskOutcome.Kind.success.rawValue),
-        let value = outcome["value"]
+      guard members.count == 4, case .string(let tag)? = members.tag,
+        let rss = members.rssKiB?.intValue, let rssKiB = Int(exactly: rss),
+        members.outcomeIsObject, members.outcomeCount == 2,
+        members.outcomeType == .string(TaskOutcome.Kind.success.rawValue),
+        let value = members.value
       else { return nil }
       return .finished(tag: tag, outcome: .success(value), rssKiB: rssKiB)
     default:
@@ -66,22 +111,41 @@ extension ChildEvent: LineEncodable {
 }
 
 extension SupervisorCommand: LineDecodable {
-  /// `run` read straight from the parsed line (see ``TaskMessage/init(jsonValue:)``); anything
-  /// else, or a run of another shape, goes through `Codable`.
-  public static func decodeFast(_ line: JSONValue) -> SupervisorCommand? {
-    guard case .object(let fields) = line, fields["type"] == .string(Kind.run.rawValue),
-      case .string(let tag)? = fields["tag"], let messageJSON = fields["message"],
-      let message = TaskMessage(jsonValue: messageJSON)
+  /// `run` read straight from the line's bytes (the message through
+  /// ``TaskMessage/init(jsonValue:)``); anything else, or a run of another shape, goes through
+  /// `Codable`.
+  public static func decodeFast(_ line: UnsafeBufferPointer<UInt8>) -> SupervisorCommand? {
+    var count = 0
+    var type: JSONValue?
+    var tag: JSONValue?
+    var message: JSONValue?
+    var softTimeLimit: JSONValue?
+    let isObject = try? JSONParser.read(line) { (parser) throws(JSONParseError) -> Bool in
+      try parser.readObject { (key, parser) throws(JSONParseError) in
+        count += 1
+        if key.equals("type") {
+          type = try parser.readValue()
+        } else if key.equals("tag") {
+          tag = try parser.readValue()
+        } else if key.equals("message") {
+          message = try parser.readValue()
+        } else if key.equals("softTimeLimit") {
+          softTimeLimit = try parser.readValue()
+        }
+      }
+    }
+    guard isObject == true, type == .string(Kind.run.rawValue), case .string(let tag)? = tag,
+      let message = message.flatMap(TaskMessage.init(jsonValue:))
     else { return nil }
-    let softTimeLimit: Double?
-    switch fields["softTimeLimit"] {
-    case nil: softTimeLimit = nil
-    case .int(let seconds)?: softTimeLimit = Double(seconds)
-    case .double(let seconds)?: softTimeLimit = seconds
+    let seconds: Double?
+    switch softTimeLimit {
+    case nil: seconds = nil
+    case .int(let value)?: seconds = Double(value)
+    case .double(let value)?: seconds = value
     default: return nil
     }
-    guard fields.count == (softTimeLimit == nil ? 3 : 4) else { return nil }
-    return .run(RunRequest(tag: tag, message: message, softTimeLimit: softTimeLimit))
+    guard count == (seconds == nil ? 3 : 4) else { return nil }
+    return .run(RunRequest(tag: tag, message: message, softTimeLimit: seconds))
   }
 }
 
