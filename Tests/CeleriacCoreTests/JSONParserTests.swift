@@ -105,22 +105,28 @@ struct JSONParserTests {
   func mutatedInputNeverTraps() throws {
     let seed = UInt64.random(in: 0...UInt64.max)
     var generator = SeededGenerator(seed: seed)
-    let alphabet = Array(#"{}[]",:0123456789-+.eE\u"tfnrlsa "#.utf8) + [0x00, 0xFF, 0xC3]
     for _ in 0..<2_000 {
       var bytes = Array(
         try JSONCoding.encodeString(Self.randomValue(depth: 0, using: &generator)).utf8)
-      for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
-        let position = Int.random(in: 0..<bytes.count, using: &generator)
-        switch Int.random(in: 0..<3, using: &generator) {
-        case 0: bytes[position] = alphabet.randomElement(using: &generator)!
-        case 1: bytes.remove(at: position)
-        default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
-        }
-      }
+      Self.mutate(&bytes, times: Int.random(in: 1...4, using: &generator), using: &generator)
       // Refused or parsed; what parses re-encodes to text that parses to the same value.
       if let parsed = try? JSONValue(parsing: bytes) {
         let again = try JSONValue(parsing: try JSONCoding.encodeString(parsed))
         #expect(again == parsed, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+      }
+    }
+  }
+
+  /// Replaces, removes or inserts a byte of `bytes` `times` times, with bytes that matter to
+  /// JSON's grammar (and three that are not UTF-8 on their own).
+  static func mutate(_ bytes: inout [UInt8], times: Int, using generator: inout SeededGenerator) {
+    let alphabet = Array(#"{}[]",:0123456789-+.eE\u"tfnrlsa "#.utf8) + [0x00, 0xFF, 0xC3]
+    for _ in 0..<times where !bytes.isEmpty {
+      let position = Int.random(in: 0..<bytes.count, using: &generator)
+      switch Int.random(in: 0..<3, using: &generator) {
+      case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+      case 1: bytes.remove(at: position)
+      default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
       }
     }
   }

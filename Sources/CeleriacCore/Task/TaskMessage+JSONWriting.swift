@@ -11,65 +11,54 @@ extension TaskMessage {
 
   /// Writes ``jsonText`` into `writer`.
   public func write(into writer: inout JSONWriter) {
+    // `, "key": ` and the value; `key` is a literal that needs no escape.
+    func member(_ key: StaticString) {
+      writer.appendRaw(", \"")
+      writer.appendRaw(key)
+      writer.appendRaw("\": ")
+    }
+    func member(_ key: StaticString, _ text: String?) {
+      guard let text else { return }
+      member(key)
+      writer.writeString(text)
+    }
+    func member(_ key: StaticString, _ number: Int?) {
+      guard let number else { return }
+      member(key)
+      writer.writeInteger(Int64(number))
+    }
+    func member(_ key: StaticString, _ flag: Bool) {
+      member(key)
+      writer.appendRaw(flag ? "true" : "false")
+    }
     // Keys in the order `String`'s `<` sorts them, as `JSONWriter.write` orders an object.
     writer.appendRaw("{\"args\": ")
     writer.write(.array(args))
-    if let eta {
-      writer.appendRaw(", \"eta\": ")
-      writer.writeString(ISO8601.format(eta))
-    }
-    if let expires {
-      writer.appendRaw(", \"expires\": ")
-      writer.writeString(ISO8601.format(expires))
-    }
-    if let groupID {
-      writer.appendRaw(", \"groupID\": ")
-      writer.writeString(groupID)
-    }
-    if let groupIndex {
-      writer.appendRaw(", \"groupIndex\": ")
-      writer.writeInteger(Int64(groupIndex))
-    }
+    member("eta", eta.map(ISO8601.format))
+    member("expires", expires.map(ISO8601.format))
+    member("groupID", groupID)
+    member("groupIndex", groupIndex)
     if let headers {
-      writer.appendRaw(", \"headers\": ")
+      member("headers")
       writer.write(.object(headers))
     }
-    writer.appendRaw(", \"id\": ")
-    writer.writeString(id)
-    if let idempotencyKey {
-      writer.appendRaw(", \"idempotencyKey\": ")
-      writer.writeString(idempotencyKey)
-    }
-    writer.appendRaw(", \"kwargs\": ")
+    member("id", id)
+    member("idempotencyKey", idempotencyKey)
+    member("kwargs")
     writer.write(.object(kwargs))
-    writer.appendRaw(", \"name\": ")
-    writer.writeString(name)
+    member("name", name)
     writer.appendRaw(", \"options\": {\"acksLate\": ")
     writer.appendRaw(options.acksLate ? "true" : "false")
-    writer.appendRaw(", \"ignoreResult\": ")
-    writer.appendRaw(options.ignoreResult ? "true" : "false")
-    writer.appendRaw(", \"maxRedeliveries\": ")
-    writer.writeInteger(Int64(options.maxRedeliveries))
-    writer.appendRaw(", \"rejectOnWorkerLost\": ")
-    writer.appendRaw(options.rejectOnWorkerLost ? "true" : "false")
+    member("ignoreResult", options.ignoreResult)
+    member("maxRedeliveries", options.maxRedeliveries)
+    member("rejectOnWorkerLost", options.rejectOnWorkerLost)
     writer.appendRaw("}")
-    if let parentID {
-      writer.appendRaw(", \"parentID\": ")
-      writer.writeString(parentID)
-    }
-    if let priority {
-      writer.appendRaw(", \"priority\": ")
-      writer.writeInteger(Int64(priority))
-    }
-    writer.appendRaw(", \"queue\": ")
-    writer.writeString(queue)
-    writer.appendRaw(", \"retries\": ")
-    writer.writeInteger(Int64(retries))
-    if let rootID {
-      writer.appendRaw(", \"rootID\": ")
-      writer.writeString(rootID)
-    }
-    writer.appendRaw(", \"timeLimit\": ")
+    member("parentID", parentID)
+    member("priority", priority)
+    member("queue", queue)
+    member("retries", retries)
+    member("rootID", rootID)
+    member("timeLimit")
     switch (timeLimit.hard, timeLimit.soft) {
     case (nil, nil):
       writer.appendRaw("{}")
@@ -89,7 +78,7 @@ extension TaskMessage {
       writer.appendRaw("}")
     }
     if let workflow {
-      writer.appendRaw(", \"workflow\": ")
+      member("workflow")
       writer.write(workflow.jsonValue)
     }
     writer.appendRaw("}")

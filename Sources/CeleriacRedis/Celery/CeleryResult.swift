@@ -112,13 +112,9 @@ public enum CeleryResult {
       writer.appendRaw(", \"worker\": ")
       writer.writeString(worker)
     }
-    if let pid = record.pid {
-      writer.appendRaw(", \"celeriac_pid\": ")
-      writer.writeInteger(Int64(pid))
-    }
+    if let pid = record.pid { writer.writeMember(pidKey, .int(Int64(pid))) }
     if let started = record.dateStarted {
-      writer.appendRaw(", \"celeriac_date_started\": ")
-      writer.writeString(ISO8601.format(started))
+      writer.writeMember(startedKey, .string(ISO8601.format(started)))
     }
     writer.appendRaw("}")
     return writer.text

@@ -33,7 +33,25 @@ extension SupervisorCommand {
   public static func runLine(tag: String, messageJSON: String, softTimeLimit: Double?) throws
     -> [UInt8]
   {
-    var writer = JSONWriter(capacity: messageJSON.utf8.count + 96)
+    runLine(tag: tag, softTimeLimit: softTimeLimit, capacity: messageJSON.utf8.count + 96) {
+      $0.appendRaw(contentsOf: messageJSON)
+    }
+  }
+
+  /// The JSON line of `.run(request)`, the message written into it member by member
+  /// (``TaskMessage/write(into:)``): no intermediate text of the message. It decodes exactly
+  /// as the `Codable` encoding of the same command does.
+  public static func runLine(_ request: RunRequest) -> [UInt8] {
+    runLine(tag: request.tag, softTimeLimit: request.softTimeLimit, capacity: 512) {
+      request.message.write(into: &$0)
+    }
+  }
+
+  /// The run line's frame around the message that `writeMessage` writes.
+  private static func runLine(
+    tag: String, softTimeLimit: Double?, capacity: Int, _ writeMessage: (inout JSONWriter) -> Void
+  ) -> [UInt8] {
+    var writer = JSONWriter(capacity: capacity)
     writer.appendRaw(#"{"type":"run","tag":"#)
     writer.writeString(tag)
     if let softTimeLimit {
@@ -41,26 +59,7 @@ extension SupervisorCommand {
       writer.writeDouble(softTimeLimit)
     }
     writer.appendRaw(#","message":"#)
-    writer.appendRaw(contentsOf: messageJSON)
-    writer.appendRaw("}\n")
-    return writer.bytes
-  }
-}
-
-extension SupervisorCommand {
-  /// The JSON line of `.run(request)`, the message written into it member by member
-  /// (``TaskMessage/write(into:)``): no intermediate text of the message. It decodes exactly
-  /// as the `Codable` encoding of the same command does.
-  public static func runLine(_ request: RunRequest) -> [UInt8] {
-    var writer = JSONWriter(capacity: 512)
-    writer.appendRaw(#"{"type":"run","tag":"#)
-    writer.writeString(request.tag)
-    if let softTimeLimit = request.softTimeLimit {
-      writer.appendRaw(#","softTimeLimit":"#)
-      writer.writeDouble(softTimeLimit)
-    }
-    writer.appendRaw(#","message":"#)
-    request.message.write(into: &writer)
+    writeMessage(&writer)
     writer.appendRaw("}\n")
     return writer.bytes
   }

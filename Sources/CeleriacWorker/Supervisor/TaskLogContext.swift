@@ -15,9 +15,6 @@ final class TaskLogContext: Sendable {
     var pid: Int32?
   }
 
-  /// The keys it provides.
-  static let keys = ["task_id", "task_name", "pool", "pid"]
-
   private let current = Mutex<Task?>(nil)
 
   /// Makes `task` the current one and returns the one it replaces.
