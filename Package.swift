@@ -124,7 +124,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "CeleriacWorkerTests", dependencies: ["CeleriacWorker", "CeleriacSQLite"]),
-    .testTarget(name: "CeleriacCLITests", dependencies: ["CeleriacCLI", "CeleriacWorker"]),
+    .testTarget(
+      name: "CeleriacCLITests",
+      dependencies: ["CeleriacCLI", "CeleriacWorker", "CeleriacTestSupport"]),
     .testTarget(
       name: "CeleriacIntegrationTests",
       dependencies: [

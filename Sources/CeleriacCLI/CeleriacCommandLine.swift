@@ -33,8 +33,14 @@ public enum CeleriacCommandLine {
       ChildCommand.run(app: app, arguments: Array(arguments.dropFirst()))
     }
     do {
-      var command = try parse(arguments)
-      try command.run()
+      if arguments.first == WorkerCommand.configuration.commandName,
+        let flags = WorkerArgumentScanner.scan(Array(arguments.dropFirst()))
+      {
+        try WorkerCommand.run(flags: flags, embeddedBeat: nil)
+      } else {
+        var command = try parse(arguments)
+        try command.run()
+      }
     } catch let failure as CommandFailure {
       fail(failure.description, code: failure.code)
     } catch let error as CeleriacError {
@@ -50,12 +56,13 @@ public enum CeleriacCommandLine {
     exit(0)
   }
 
-  /// The command `arguments` name. `celeriac worker …` is parsed by `WorkerCommand` alone
-  /// when that succeeds: parsing it as a subcommand of the whole tree cost ~45 million
-  /// instructions (swift-argument-parser looks up the conformances of every option of every
-  /// subcommand at run time), about 10 ms of every worker's start. What `WorkerCommand`
-  /// refuses, `--help` included, goes through the whole tree, which words the message as
-  /// usual.
+  /// The command `arguments` name. The common `celeriac worker …` lines never get here:
+  /// ``WorkerArgumentScanner`` reads them from the settings table. The rest of `worker …`
+  /// (`-B` and its options) is parsed by `WorkerCommand` alone when that succeeds: parsing it
+  /// as a subcommand of the whole tree cost ~45 million instructions (swift-argument-parser
+  /// looks up the conformances of every option of every subcommand at run time), and
+  /// `WorkerCommand` alone ~27 million, about 4 ms. What `WorkerCommand` refuses, `--help`
+  /// included, goes through the whole tree, which words the message as usual.
   private static func parse(_ arguments: [String]) throws -> any ParsableCommand {
     if arguments.first == WorkerCommand.configuration.commandName,
       let worker = try? WorkerCommand.parse(Array(arguments.dropFirst()))

@@ -22,17 +22,23 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
 
   func run() throws {
-    let app = CeleriacCommandLine.app
-    let flags = WorkerFlags(
+    let groups = WorkerOptionGroups(
       worker: worker, connection: connection, logging: logging, metrics: metrics)
-    let settings = try Self.resolve(flags)
+    try Self.run(flags: WorkerFlags(groups), embeddedBeat: embeddedBeat)
+  }
+
+  /// Runs the supervisor with `flags`, and beat in this process when `embeddedBeat` says so;
+  /// returns when the supervisor exits cleanly.
+  static func run(flags: WorkerFlags, embeddedBeat: EmbeddedBeatOptions?) throws {
+    let app = CeleriacCommandLine.app
+    let settings = try resolve(flags)
     let configuration = settings.configuration
     LoggingBootstrap.bootstrap(level: settings.logLevel, format: settings.logFormat)
     var connectionSettings = settings.connection.configuration(base: app.configuration)
     // No broker call may hold the loop past the lease (or the watchdog).
     connectionSettings.brokerCommandTimeout = min(.seconds(10), configuration.lease / 3)
     let urls = connectionSettings
-    try embeddedBeat.start(app: app, urls: urls)
+    try embeddedBeat?.start(app: app, urls: urls)
     if let port = settings.metricsPort {
       try MetricsEndpoint.start(address: settings.metricsAddress, port: port)
     }
@@ -42,7 +48,7 @@ struct WorkerCommand: ParsableCommand {
       executablePath: try CurrentExecutable.path(),
       childArguments: [ChildCommand.commandName],
       logger: Logger(label: "celeriac.supervisor"),
-      reloadConfiguration: { try Self.resolve(flags).configuration })
+      reloadConfiguration: { try resolve(flags).configuration })
     let status = supervisor.run()
     if status == .brokerUnavailable, let reason = supervisor.startupError {
       throw CommandFailure(reason, code: status.rawValue)
@@ -55,7 +61,7 @@ extension WorkerCommand {
   /// The settings from `flags`, the environment and the `--config` file (read anew on every
   /// call, so that a reload sees its changes).
   static func resolve(_ flags: WorkerFlags) throws -> ResolvedWorkerSettings {
-    let file = try flags.worker.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
+    let file = try flags.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
     var settings = try WorkerSettings.resolve(flags: flags, file: file)
     settings.configuration.recordsMetrics = settings.metricsPort != nil
     return settings

@@ -50,11 +50,11 @@ struct LoggingOptions: ParsableArguments, Sendable {
   func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws
     -> (level: LogLevelArgument, format: LogFormatArgument)
   {
-    var flags = WorkerFlags()
-    flags.logging = self
+    var groups = WorkerOptionGroups()
+    groups.logging = self
     var settings = ResolvedWorkerSettings()
     for setting in [WorkerSettings.loglevel, WorkerSettings.logFormat] {
-      if let input = setting.flag(flags) {
+      if let input = setting.flag(groups) {
         setting.apply(try setting.value(of: input, from: .commandLine), &settings)
       } else if let name = setting.environment, let text = environment[name], !text.isEmpty {
         setting.apply(try setting.value(of: .text(text), from: .environment), &settings)

@@ -3,19 +3,6 @@ import CeleriacCore
 import CeleriacWorker
 import Foundation
 
-/// The option groups of `celeriac worker` as parsed, where ``WorkerSetting/flag`` finds a
-/// setting's value on the command line.
-struct WorkerFlags: Sendable {
-  /// The supervisor's tuning flags.
-  var worker = WorkerOptions()
-  /// `--broker`, `--backend`.
-  var connection = ConnectionOptions()
-  /// `-l`, `--log-format`.
-  var logging = LoggingOptions()
-  /// `--metrics-port`, `--metrics-address`.
-  var metrics = MetricsOptions()
-}
-
 /// Everything the worker settings resolve to: the supervisor's configuration and the settings
 /// the command itself uses (connection, logging, metrics).
 ///
@@ -115,7 +102,7 @@ extension WorkerSettings {
     settings.configuration.hostname = WorkerConfiguration.defaultHostname()
     for setting in all {
       let given: (WorkerSettingInput, WorkerSettingOrigin)? =
-        if let input = setting.flag(flags) {
+        if let input = flags.inputs[setting.key] {
           (input, .commandLine)
         } else if let value = file.values[setting.key] {
           (.json(value), .file(file.path))

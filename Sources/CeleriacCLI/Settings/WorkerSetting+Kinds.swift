@@ -1,12 +1,12 @@
 import CeleriacCore
 
 /// Short forms of the common declarations: a setting whose flag is a text option of
-/// ``WorkerFlags`` and whose checked value is stored at a key path of
+/// ``WorkerOptionGroups`` and whose checked value is stored at a key path of
 /// ``ResolvedWorkerSettings``.
 extension WorkerSetting {
   /// The flag's text value at `flag`, for ``WorkerSetting/flag``.
-  private static func text(at flag: KeyPath<WorkerFlags, String?> & Sendable)
-    -> @Sendable (WorkerFlags) -> WorkerSettingInput?
+  private static func text(at flag: KeyPath<WorkerOptionGroups, String?> & Sendable)
+    -> @Sendable (WorkerOptionGroups) -> WorkerSettingInput?
   {
     { $0[keyPath: flag].map(WorkerSettingInput.text) }
   }
@@ -14,7 +14,7 @@ extension WorkerSetting {
   /// A number of seconds in `range`, stored as a `Duration`, with a default.
   static func duration(
     _ key: String, _ range: SecondsValue = .positive, default value: Duration, summary: String,
-    flag: KeyPath<WorkerFlags, String?> & Sendable,
+    flag: KeyPath<WorkerOptionGroups, String?> & Sendable,
     into target: WritableKeyPath<ResolvedWorkerSettings, Duration> & Sendable
   ) -> WorkerSetting {
     WorkerSetting(
@@ -25,7 +25,7 @@ extension WorkerSetting {
 
   /// A positive number of seconds, off unless given, stored as `Double?`.
   static func limit(
-    _ key: String, summary: String, flag: KeyPath<WorkerFlags, String?> & Sendable,
+    _ key: String, summary: String, flag: KeyPath<WorkerOptionGroups, String?> & Sendable,
     into target: WritableKeyPath<ResolvedWorkerSettings, Double?> & Sendable
   ) -> WorkerSetting {
     WorkerSetting(
@@ -37,7 +37,8 @@ extension WorkerSetting {
   /// A whole number in `range`, with a default.
   static func count(
     _ key: String, _ range: ClosedRange<Int>, default value: Int, short: Character? = nil,
-    environment: String? = nil, summary: String, flag: KeyPath<WorkerFlags, String?> & Sendable,
+    environment: String? = nil, summary: String,
+    flag: KeyPath<WorkerOptionGroups, String?> & Sendable,
     into target: WritableKeyPath<ResolvedWorkerSettings, Int> & Sendable
   ) -> WorkerSetting {
     WorkerSetting(
@@ -49,7 +50,7 @@ extension WorkerSetting {
   /// A whole number in `range`, off unless given.
   static func count(
     _ key: String, _ range: ClosedRange<Int>, valueName: String = "N", summary: String,
-    flag: KeyPath<WorkerFlags, String?> & Sendable,
+    flag: KeyPath<WorkerOptionGroups, String?> & Sendable,
     into target: WritableKeyPath<ResolvedWorkerSettings, Int?> & Sendable
   ) -> WorkerSetting {
     WorkerSetting(

@@ -41,8 +41,8 @@ struct WorkerSetting: Sendable {
   let summary: String
   /// The default as the help and the README show it; `nil` shows "off".
   let defaultText: String?
-  /// Where the value of a given flag is found on the parsed command line.
-  let flag: @Sendable (WorkerFlags) -> WorkerSettingInput?
+  /// Where the flag's value is found in the option groups ArgumentParser filled.
+  let flag: @Sendable (WorkerOptionGroups) -> WorkerSettingInput?
   /// Stores a checked value in the resolved settings.
   let apply: @Sendable (WorkerSettingValue, inout ResolvedWorkerSettings) -> Void
 
@@ -144,7 +144,7 @@ enum WorkerSettingOrigin: Sendable {
 
 /// A setting's value as given, before it is checked: text from a flag or the environment, a
 /// repeated flag's values, a switch, or a JSON value from the config file.
-enum WorkerSettingInput: Sendable, CustomStringConvertible {
+enum WorkerSettingInput: Sendable, Equatable, CustomStringConvertible {
   /// One flag value or an environment variable.
   case text(String)
   /// The values of a repeatable flag.
