@@ -4,7 +4,8 @@ import PackageDescription
 /// Celeriac: a distributed task queue for Swift on Linux.
 ///
 /// Targets, from the bottom up (see ARCHITECTURE.md):
-/// - `CShims`, `CSystemd`: C interop (prctl, posix_spawn with `_GNU_SOURCE`, pidfd; libsystemd).
+/// - `CShims`, `CSystemd`: C interop (prctl, posix_spawn with `_GNU_SOURCE`, pidfd; libsystemd,
+///   loaded on first use under systemd).
 /// - `CeleriacCore`: the task model, registry, and the broker / result backend protocols.
 /// - `CeleriacSQLite`, `CeleriacRedis`: the two broker and backend implementations.
 /// - `Celeriac`: the producer API (`CeleriacApp`, `send`, `AsyncResult`, eager mode).
@@ -31,11 +32,7 @@ let package = Package(
   ],
   targets: [
     .target(name: "CShims"),
-    .systemLibrary(
-      name: "CSystemd",
-      pkgConfig: "libsystemd",
-      providers: [.apt(["libsystemd-dev"])]
-    ),
+    .target(name: "CSystemd"),
     .target(
       name: "CeleriacCore",
       dependencies: [.product(name: "Logging", package: "swift-log")]

@@ -29,6 +29,26 @@ struct FoundationTests {
     await #expect(try worker.waitForExit() == 0)
   }
 
+  @Test(
+    "outside systemd no process of the tree loads libsystemd (only a supervisor systemd started does)",
+    .enabled(if: ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] == nil))
+  func libsystemdIsNotLoaded() async throws {
+    let sandbox = try Sandbox()
+    let worker = try await WorkerProcess(sandbox: sandbox, arguments: ["-c", "2"])
+    #expect(try sandbox.run(["send", "tasks.add", "1", "2", "--wait"]).stdout == "3\n")
+    let tree = [worker.pid] + worker.childPIDs()
+    #expect(tree.count == 3)
+    for pid in tree {
+      // Read to the end: procfs reports a size of 0, which a sized read takes at its word.
+      let file = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/maps"))
+      let maps = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+      #expect(maps.contains("libsqlite3"), "pid \(pid): not a process of the worker")
+      #expect(!maps.contains("libsystemd"), "pid \(pid) maps libsystemd")
+    }
+    worker.signal(SIGTERM)
+    await #expect(try worker.waitForExit() == 0)
+  }
+
   @Test("a long task never blocks another while a child of the pool is idle")
   func longTaskDoesNotBlockIdleChild() async throws {
     let sandbox = try Sandbox()

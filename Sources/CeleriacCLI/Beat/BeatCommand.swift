@@ -44,8 +44,12 @@ struct BeatStartCommand: ParsableCommand {
       schedule: schedule, store: store, configuration: configuration,
       makeMessage: { app.beatMessage(for: $0, due: $1) })
     let options = beat
+    let notifier = SystemdNotifier()
+    if let reason = notifier.unavailableReason {
+      logger.error("systemd started beat but cannot be told of it: \(reason)")
+    }
     let runner = BeatRunner(
-      scheduler: scheduler, logger: logger, notifier: SystemdNotifier(),
+      scheduler: scheduler, logger: logger, notifier: notifier,
       reloadSchedule: { try options.loadSchedule(app: app) })
     let brokerURL = try app.connection().broker.redactedURL
     logger.info(

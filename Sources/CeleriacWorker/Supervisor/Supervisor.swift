@@ -280,5 +280,8 @@ public final class Supervisor {
     logger.info(
       "\(configuration.hostname) ready to serve \(poolText); broker \(broker.redactedURL), backend \(backend.redactedURL), \(registry.names.count) tasks registered"
     )
+    if let reason = systemd.notifier.unavailableReason {
+      logger.error("systemd started this worker but cannot be told of it: \(reason)")
+    }
   }
 }

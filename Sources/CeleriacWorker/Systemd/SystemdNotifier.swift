@@ -9,18 +9,25 @@ import CSystemd
 ///
 /// A no-op unless `NOTIFY_SOCKET` is set (libsystemd returns 0 then), so the supervisor calls it
 /// unconditionally. Only the supervisor calls it: children never see `NOTIFY_SOCKET`.
+/// libsystemd.so.0 is loaded only when systemd started the process (`CSystemd`), so that the
+/// children, which share the binary, never load it.
 public struct SystemdNotifier: Sendable {
   /// The watchdog interval systemd asked for (`WATCHDOG_USEC`, for this pid), if any.
   public let watchdogInterval: Duration?
+  /// Why systemd cannot be told anything although it started this process (libsystemd.so.0
+  /// did not load), or `nil`; the caller logs it.
+  public let unavailableReason: String?
 
-  /// Reads the watchdog settings from the environment.
+  /// Reads the watchdog settings from the environment (loading libsystemd if systemd is
+  /// listening).
   public init() {
     var microseconds: UInt64 = 0
-    if sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 {
+    if celeriac_sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 {
       watchdogInterval = .microseconds(Int64(microseconds))
     } else {
       watchdogInterval = nil
     }
+    unavailableReason = celeriac_systemd_load_error().map { String(cString: $0) }
   }
 
   /// `READY=1` with `MAINPID` and a status line.
@@ -54,6 +61,6 @@ public struct SystemdNotifier: Sendable {
   }
 
   private func send(_ state: String) {
-    _ = sd_notify(0, state)
+    _ = celeriac_sd_notify(0, state)
   }
 }
