@@ -25,12 +25,14 @@ final class SQLiteControlChannel: ControlChannel {
     }
   }
 
+  private static let receiveSQL =
+    "SELECT id, request, expires FROM control_requests WHERE id > ? ORDER BY id LIMIT ?"
+
   func receive() throws -> [ControlRequest] {
     let rows = try store.read("read remote control", unavailable: .brokerUnavailable) { db in
+      // Cached: the worker polls this every 50 ms, and compiling it cost more than running it.
       try Row.fetchAll(
-        db,
-        sql: "SELECT id, request, expires FROM control_requests WHERE id > ? ORDER BY id LIMIT ?",
-        arguments: [lastSeen, Self.maximumBatch])
+        db.cachedStatement(sql: Self.receiveSQL), arguments: [lastSeen, Self.maximumBatch])
     }
     let now = unixNow()
     var requests: [ControlRequest] = []
