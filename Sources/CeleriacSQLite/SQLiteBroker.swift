@@ -186,9 +186,9 @@ public final class SQLiteBroker: Broker {
       var malformed = 0
       for row in claimed {
         do {
-          // The parser's fast path for the shape Celeriac writes, Codable for the rest.
+          // The pull reader's fast path for the shape Celeriac writes, Codable for the rest.
           let message =
-            try (try? JSONValue(parsing: row.payload)).flatMap(TaskMessage.init(jsonValue:))
+            try TaskMessage(readingJSON: row.payload)
             ?? JSONCoding.decode(TaskMessage.self, from: row.payload)
           try message.validate()
           batch.deliveries.append(

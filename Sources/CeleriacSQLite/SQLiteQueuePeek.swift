@@ -15,8 +15,6 @@ extension SQLiteBroker: QueuePeeking {
           ORDER BY priority, eta, id LIMIT ?
           """, arguments: [queue, count])
     }
-    return payloads.compactMap { payload in
-      (try? JSONValue(parsing: payload)).flatMap(TaskMessage.init(jsonValue:))
-    }
+    return payloads.compactMap { TaskMessage(readingJSON: $0) }
   }
 }

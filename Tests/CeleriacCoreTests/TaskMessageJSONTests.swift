@@ -1,4 +1,5 @@
 import CeleriacCore
+import CeleriacTestSupport
 import Foundation
 import Testing
 
@@ -48,27 +49,76 @@ struct TaskMessageJSONTests {
     ])
   func otherShapes(text: String) throws {
     #expect(TaskMessage(jsonValue: try JSONValue(parsing: text)) == nil)
+    #expect(TaskMessage(readingJSON: text) == nil)
+  }
+
+  /// What the pull reader makes of `bytes`, and what parsing then ``TaskMessage/init(jsonValue:)``
+  /// makes of them.
+  static func bothReadings(_ bytes: [UInt8]) -> (read: TaskMessage?, parsed: TaskMessage?) {
+    let read = bytes.withUnsafeBufferPointer { TaskMessage(readingJSON: $0) }
+    let parsed = (try? JSONValue(parsing: bytes)).flatMap(TaskMessage.init(jsonValue:))
+    return (read, parsed)
+  }
+
+  @Test("the pull reader reads every combination of optional fields as parsing does")
+  func readerReadsEveryShape() {
+    for mask in 0..<(1 << 12) {
+      let message = Self.variant(mask)
+      let (read, parsed) = Self.bothReadings(Array(message.jsonText.utf8))
+      #expect(read == message && parsed == message, "mask \(mask)")
+    }
+  }
+
+  @Test("on 3,000 mutated messages the pull reader answers as parsing does")
+  func readerAgreesOnMutatedText() {
+    var generator = SeededGenerator(seed: 0x7A5C_0DE5)
+    let text = Array(Self.full.jsonText.utf8)
+    var accepted = 0
+    for round in 0..<3_000 {
+      var bytes = text
+      JSONParserTests.mutate(&bytes, times: 1 + round % 3, using: &generator)
+      let (read, parsed) = Self.bothReadings(bytes)
+      #expect(read == parsed, "\(String(decoding: bytes, as: UTF8.self))")
+      if read != nil { accepted += 1 }
+    }
+    // Some mutations keep a message of the right shape (a changed digit or letter).
+    #expect(accepted > 100)
+  }
+
+  @Test("a repeated member: the last one counts, read or parsed")
+  func repeatedMember() {
+    let text =
+      #"{"id":"first","name":"n","args":[],"kwargs":{},"queue":"q","retries":0,"timeLimit":{},"options":{"acksLate":false,"rejectOnWorkerLost":false,"ignoreResult":false,"maxRedeliveries":3},"id":"last"}"#
+    let (read, parsed) = Self.bothReadings(Array(text.utf8))
+    #expect(read?.id == "last" && read == parsed)
+  }
+
+  /// The full message with the optional fields (and time limits) whose bit is clear in `mask`
+  /// left out, and default options for every third mask.
+  static func variant(_ mask: Int) -> TaskMessage {
+    var message = Self.full
+    func keep(_ bit: Int) -> Bool { mask & (1 << bit) != 0 }
+    if !keep(0) { message.eta = nil }
+    if !keep(1) { message.expires = nil }
+    if !keep(2) { message.rootID = nil }
+    if !keep(3) { message.parentID = nil }
+    if !keep(4) { message.groupID = nil }
+    if !keep(5) { message.idempotencyKey = nil }
+    if !keep(6) { message.workflow = nil }
+    if !keep(7) { message.headers = nil }
+    if !keep(8) { message.priority = nil }
+    if !keep(9) { message.groupIndex = nil }
+    if !keep(10) { message.timeLimit.soft = nil }
+    if !keep(11) { message.timeLimit.hard = nil }
+    if mask % 3 == 0 { message.options = TaskOptions() }
+    return message
   }
 
   @Test("jsonText is byte for byte the sorted-key text of jsonValue, with any optional fields")
   func textMatchesValue() {
     // Every subset of the optional fields, and of the time limits, on the full message.
     for mask in 0..<(1 << 12) {
-      var message = Self.full
-      func keep(_ bit: Int) -> Bool { mask & (1 << bit) != 0 }
-      if !keep(0) { message.eta = nil }
-      if !keep(1) { message.expires = nil }
-      if !keep(2) { message.rootID = nil }
-      if !keep(3) { message.parentID = nil }
-      if !keep(4) { message.groupID = nil }
-      if !keep(5) { message.idempotencyKey = nil }
-      if !keep(6) { message.workflow = nil }
-      if !keep(7) { message.headers = nil }
-      if !keep(8) { message.priority = nil }
-      if !keep(9) { message.groupIndex = nil }
-      if !keep(10) { message.timeLimit.soft = nil }
-      if !keep(11) { message.timeLimit.hard = nil }
-      if mask % 3 == 0 { message.options = TaskOptions() }
+      let message = Self.variant(mask)
       #expect(message.jsonText == JSONWriter.string(message.jsonValue), "mask \(mask)")
     }
     #expect(Self.minimal.jsonText == JSONWriter.string(Self.minimal.jsonValue))

@@ -62,34 +62,37 @@ extension TaskWorkflow {
 extension TaskMessage {
   /// The message of `json` when it has exactly the shape ``jsonValue`` writes (the keys of the
   /// `Codable` encoding, dates as ISO 8601 strings), else `nil`, so that the caller falls back
-  /// to `Codable`, which decides. A child reads its run line through this.
+  /// to `Codable`, which decides.
   public init?(jsonValue json: JSONValue) {
-    guard case .object(let fields) = json, case .string(let id)? = fields["id"],
-      case .string(let name)? = fields["name"], case .array(let args)? = fields["args"],
-      case .object(let kwargs)? = fields["kwargs"], case .string(let queue)? = fields["queue"],
-      case .int(let retries)? = fields["retries"], let retryCount = Int(exactly: retries),
-      let timeLimit = fields["timeLimit"].flatMap(TimeLimits.init(jsonValue:)),
-      let options = fields["options"].flatMap(TaskOptions.init(jsonValue:))
+    guard case .object(let object) = json else { return nil }
+    var fields = TaskMessageFields()
+    for (key, value) in object where !fields.set(key, value) { return nil }
+    self.init(fields: fields)
+  }
+
+  /// The message of `fields`, checked as ``init(jsonValue:)`` checks the object's members.
+  init?(fields: TaskMessageFields) {
+    guard case .string(let id)? = fields.id, case .string(let name)? = fields.name,
+      case .array(let args)? = fields.args, case .object(let kwargs)? = fields.kwargs,
+      case .string(let queue)? = fields.queue, case .int(let retries)? = fields.retries,
+      let retryCount = Int(exactly: retries),
+      let timeLimit = fields.timeLimit.flatMap(TimeLimits.init(jsonValue:)),
+      let options = fields.options.flatMap(TaskOptions.init(jsonValue:))
     else { return nil }
     let date = { (value: JSONValue) in value.stringValue.flatMap(ISO8601.parse) }
     let int = { (value: JSONValue) in value.exactIntValue.flatMap { Int(exactly: $0) } }
-    guard let eta = fields.optionalMember("eta", date),
-      let expires = fields.optionalMember("expires", date),
-      let priority = fields.optionalMember("priority", int),
-      let groupIndex = fields.optionalMember("groupIndex", int),
-      let rootID = fields.optionalMember("rootID", \.stringValue),
-      let parentID = fields.optionalMember("parentID", \.stringValue),
-      let groupID = fields.optionalMember("groupID", \.stringValue),
-      let idempotencyKey = fields.optionalMember("idempotencyKey", \.stringValue),
-      let workflow = fields.optionalMember("workflow", TaskWorkflow.init(jsonValue:)),
-      let headers = fields.optionalMember("headers", \.objectValue)
+    let string = { (value: JSONValue) in value.stringValue }
+    guard let eta = TaskMessageFields.optional(fields.eta, date),
+      let expires = TaskMessageFields.optional(fields.expires, date),
+      let priority = TaskMessageFields.optional(fields.priority, int),
+      let groupIndex = TaskMessageFields.optional(fields.groupIndex, int),
+      let rootID = TaskMessageFields.optional(fields.rootID, string),
+      let parentID = TaskMessageFields.optional(fields.parentID, string),
+      let groupID = TaskMessageFields.optional(fields.groupID, string),
+      let idempotencyKey = TaskMessageFields.optional(fields.idempotencyKey, string),
+      let workflow = TaskMessageFields.optional(fields.workflow, TaskWorkflow.init(jsonValue:)),
+      let headers = TaskMessageFields.optional(fields.headers, { $0.objectValue })
     else { return nil }
-    let known: Set<String> = [
-      "id", "name", "args", "kwargs", "queue", "eta", "expires", "retries", "timeLimit",
-      "options", "rootID", "parentID", "groupID", "idempotencyKey", "workflow", "headers",
-      "priority", "groupIndex",
-    ]
-    guard fields.keys.allSatisfy(known.contains) else { return nil }
     self.init(
       id: id, name: name, args: args, kwargs: kwargs, queue: queue, eta: eta, expires: expires,
       retries: retryCount, timeLimit: timeLimit, options: options, rootID: rootID,

@@ -112,13 +112,13 @@ extension ChildEvent: LineEncodable {
 
 extension SupervisorCommand: LineDecodable {
   /// `run` read straight from the line's bytes (the message through
-  /// ``TaskMessage/init(jsonValue:)``); anything else, or a run of another shape, goes through
+  /// ``TaskMessage/read(from:)``); anything else, or a run of another shape, goes through
   /// `Codable`.
   public static func decodeFast(_ line: UnsafeBufferPointer<UInt8>) -> SupervisorCommand? {
     var count = 0
     var type: JSONValue?
     var tag: JSONValue?
-    var message: JSONValue?
+    var message: TaskMessage?
     var softTimeLimit: JSONValue?
     let isObject = try? JSONParser.read(line) { (parser) throws(JSONParseError) -> Bool in
       try parser.readObject { (key, parser) throws(JSONParseError) in
@@ -128,14 +128,14 @@ extension SupervisorCommand: LineDecodable {
         } else if key.equals("tag") {
           tag = try parser.readValue()
         } else if key.equals("message") {
-          message = try parser.readValue()
+          message = try TaskMessage.read(from: &parser)
         } else if key.equals("softTimeLimit") {
           softTimeLimit = try parser.readValue()
         }
       }
     }
     guard isObject == true, type == .string(Kind.run.rawValue), case .string(let tag)? = tag,
-      let message = message.flatMap(TaskMessage.init(jsonValue:))
+      let message
     else { return nil }
     let seconds: Double?
     switch softTimeLimit {
