@@ -47,11 +47,8 @@ enum WorkerArgumentScanner {
         flags.inputs[setting.key] = .given
       case .repeated:
         guard let value = attached ?? takeValue(from: &remaining) else { return nil }
-        guard case .texts(let values)? = previous else {
-          if previous != nil { return nil }
-          flags.inputs[setting.key] = .texts([value])
-          continue
-        }
+        var values: [String] = []
+        if case .texts(let earlier)? = previous { values = earlier }
         flags.inputs[setting.key] = .texts(values + [value])
       case .count, .seconds, .text, .choice, .names:
         guard previous == nil, let value = attached ?? takeValue(from: &remaining) else {

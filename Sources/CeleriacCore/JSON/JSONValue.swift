@@ -144,11 +144,18 @@ extension JSONValue {
 }
 
 extension [String: JSONValue] {
-  /// An optional member as `read` makes it: `.some(nil)` when the member is absent, `.some`
-  /// of its value when `read` takes it, and `nil` when it is present but `read` refuses it (a
-  /// hand-written decoder then leaves the whole value to `Codable`).
+  /// An optional member as `read` makes it (see ``Swift/Optional/readIfPresent(_:)``).
   public func optionalMember<T>(_ key: String, _ read: (JSONValue) -> T?) -> T?? {
-    guard let value = self[key] else { return .some(nil) }
+    self[key].readIfPresent(read)
+  }
+}
+
+extension Optional<JSONValue> {
+  /// An optional member's value as `read` makes it: `.some(nil)` when the member is absent,
+  /// `.some` of its value when `read` takes it, and `nil` when it is present but `read`
+  /// refuses it (a hand-written decoder then leaves the whole value to `Codable`).
+  public func readIfPresent<T>(_ read: (JSONValue) -> T?) -> T?? {
+    guard let value = self else { return .some(nil) }
     guard let member = read(value) else { return nil }
     return .some(member)
   }

@@ -82,16 +82,16 @@ extension TaskMessage {
     let date = { (value: JSONValue) in value.stringValue.flatMap(ISO8601.parse) }
     let int = { (value: JSONValue) in value.exactIntValue.flatMap { Int(exactly: $0) } }
     let string = { (value: JSONValue) in value.stringValue }
-    guard let eta = TaskMessageFields.optional(fields.eta, date),
-      let expires = TaskMessageFields.optional(fields.expires, date),
-      let priority = TaskMessageFields.optional(fields.priority, int),
-      let groupIndex = TaskMessageFields.optional(fields.groupIndex, int),
-      let rootID = TaskMessageFields.optional(fields.rootID, string),
-      let parentID = TaskMessageFields.optional(fields.parentID, string),
-      let groupID = TaskMessageFields.optional(fields.groupID, string),
-      let idempotencyKey = TaskMessageFields.optional(fields.idempotencyKey, string),
-      let workflow = TaskMessageFields.optional(fields.workflow, TaskWorkflow.init(jsonValue:)),
-      let headers = TaskMessageFields.optional(fields.headers, { $0.objectValue })
+    guard let eta = fields.eta.readIfPresent(date),
+      let expires = fields.expires.readIfPresent(date),
+      let priority = fields.priority.readIfPresent(int),
+      let groupIndex = fields.groupIndex.readIfPresent(int),
+      let rootID = fields.rootID.readIfPresent(string),
+      let parentID = fields.parentID.readIfPresent(string),
+      let groupID = fields.groupID.readIfPresent(string),
+      let idempotencyKey = fields.idempotencyKey.readIfPresent(string),
+      let workflow = fields.workflow.readIfPresent(TaskWorkflow.init(jsonValue:)),
+      let headers = fields.headers.readIfPresent({ $0.objectValue })
     else { return nil }
     self.init(
       id: id, name: name, args: args, kwargs: kwargs, queue: queue, eta: eta, expires: expires,

@@ -153,11 +153,4 @@ struct TaskMessageFields {
     self[field] = value
     return true
   }
-
-  /// An optional member: `.some(nil)` when absent, `nil` when present but unreadable.
-  static func optional<T>(_ value: JSONValue?, _ read: (JSONValue) -> T?) -> T?? {
-    guard let value else { return .some(nil) }
-    guard let member = read(value) else { return nil }
-    return .some(member)
-  }
 }
