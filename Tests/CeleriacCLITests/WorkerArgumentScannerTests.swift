@@ -10,10 +10,7 @@ struct WorkerArgumentScannerTests {
   /// The flags ArgumentParser reads from `arguments`, or `nil` when it refuses them.
   static func parsed(_ arguments: [String]) -> WorkerFlags? {
     guard let command = try? WorkerCommand.parse(arguments) else { return nil }
-    return WorkerFlags(
-      WorkerOptionGroups(
-        worker: command.worker, connection: command.connection, logging: command.logging,
-        metrics: command.metrics))
+    return WorkerFlags(command.optionGroups)
   }
 
   @Test(

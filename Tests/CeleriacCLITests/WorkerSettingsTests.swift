@@ -24,10 +24,7 @@ struct WorkerSettingsTests {
     }
     defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
     let command = try WorkerCommand.parse(arguments)
-    let flags = WorkerFlags(
-      WorkerOptionGroups(
-        worker: command.worker, connection: command.connection, logging: command.logging,
-        metrics: command.metrics))
+    let flags = WorkerFlags(command.optionGroups)
     let config = try flags.config.map(WorkerConfigFile.load) ?? WorkerConfigFile()
     return try WorkerSettings.resolve(flags: flags, environment: environment, file: config)
   }

@@ -21,10 +21,13 @@ struct WorkerCommand: ParsableCommand {
   @OptionGroup(title: "Embedded beat (-B)") var embeddedBeat: EmbeddedBeatOptions
   @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
 
+  /// The option groups that hold the worker settings' flags.
+  var optionGroups: WorkerOptionGroups {
+    WorkerOptionGroups(worker: worker, connection: connection, logging: logging, metrics: metrics)
+  }
+
   func run() throws {
-    let groups = WorkerOptionGroups(
-      worker: worker, connection: connection, logging: logging, metrics: metrics)
-    try Self.run(flags: WorkerFlags(groups), embeddedBeat: embeddedBeat)
+    try Self.run(flags: WorkerFlags(optionGroups), embeddedBeat: embeddedBeat)
   }
 
   /// Runs the supervisor with `flags`, and beat in this process when `embeddedBeat` says so;

@@ -10,8 +10,8 @@
 /// name (`--help`, the `-B` beat options), a value that starts with `-`, grouped or attached
 /// short options (`-Ec`, `-c2`), an empty value after `=`, a positional argument, `--`, a value
 /// given twice to a setting that takes one, or a flag given a value. Those go to the parser,
-/// which accepts them or words the error as usual. `WorkerArgumentScannerTests` checks that on whatever the scanner
-/// accepts, the parser agrees, value for value.
+/// which accepts them or words the error as usual. `WorkerArgumentScannerTests` checks that
+/// on whatever the scanner accepts, the parser agrees, value for value.
 enum WorkerArgumentScanner {
   /// The `--config` option, which names a file rather than a setting.
   static let configName = "--config"
